@@ -1,0 +1,13 @@
+package dev.ccpo.policy.team;
+
+import dev.ccpo.policy.Completion;
+
+/** One agent's turn: the templated prompt tokens, the sampled tokens with behaviour log-probs, and the text. */
+public record AgentTurn(int agentId, String role, int[] promptTokenIds, int[] outputTokenIds, float[] logProbs,
+                        String text, Completion.FinishReason finishReason) {
+
+    static AgentTurn of(AgentSpec agent, Completion c) {
+        return new AgentTurn(agent.agentId(), agent.role(), c.promptTokenIds(), c.outputTokenIds(), c.logProbs(),
+                c.text(), c.finishReason());
+    }
+}

@@ -1,0 +1,220 @@
+package dev.ccpo.policy.team;
+
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.ccpo.policy.ChatMessage;
+import dev.ccpo.policy.ChatModel;
+import dev.ccpo.policy.Completion;
+import dev.ccpo.policy.SamplingParams;
+import dev.ccpo.policy.data.TaskRecord;
+import dev.ccpo.policy.reward.Verifier;
+
+/**
+ * Runs GRPO groups of joint episodes for a {@link TeamSpec}, and their counterfactuals.
+ *
+ * <p>Batching: per stage, all G episodes' turns that use one model instance go in one
+ * {@link ChatModel#complete} call (THINK_REASON: all G Thinkers, then all G Reasoners). A shared
+ * policy is a models map whose keys all point to one instance; agents of one stage then share a call.
+ * Rows of a batch are assumed to be sampled independently by the model, so G copies of a prompt give G samples.
+ *
+ * <p>Seeds: each call's seed is derived from the group seed, the stage and the call, replacing
+ * {@code params.seed()}; the same inputs, models and group seed reproduce the same episodes. Derive
+ * the group seed from a base seed with {@link Seeds#derive(long, long...)} (base, group number).
+ *
+ * <p>Thread-safe if the models are; holds no mutable state.
+ */
+public final class TeamRunner {
+
+    private static final Logger log = LoggerFactory.getLogger(TeamRunner.class);
+    private static final long COUNTERFACTUAL_SALT = 0xC0FFEEL;
+
+    private final TeamSpec team;
+    private final PromptLibrary prompts;
+    private final Verifier verifier;
+
+    public TeamRunner(TeamSpec team, PromptLibrary prompts, Verifier verifier) {
+        this.team = Objects.requireNonNull(team);
+        this.prompts = Objects.requireNonNull(prompts);
+        this.verifier = Objects.requireNonNull(verifier);
+    }
+
+    public TeamSpec team() { return team; }
+
+    /** A models map that gives every role of {@code team} the same model (shared-policy mode). */
+    public static Map<String, ChatModel> shared(TeamSpec team, ChatModel model) {
+        Map<String, ChatModel> models = new java.util.LinkedHashMap<>();
+        team.policyKeys().forEach(k -> models.put(k, model));
+        return models;
+    }
+
+    /** G joint episodes of the task, scored. */
+    public List<Episode> runGroup(TaskRecord task, Map<String, ChatModel> models, SamplingParams params,
+                                  int groupSize, long groupSeed) {
+        if (groupSize < 1) throw new IllegalArgumentException("group size must be >= 1, got " + groupSize);
+        requireModels(models);
+        // outputs[k][agentId]: completion of agent in episode k
+        Completion[][] outputs = new Completion[groupSize][team.agents().size()];
+        for (int stage = 0; stage < team.stages(); stage++) {
+            List<Request> requests = new ArrayList<>();
+            for (int k = 0; k < groupSize; k++) {
+                for (AgentSpec agent : team.agents()) {
+                    if (agent.stage() != stage) continue;
+                    String thought = earlierOutputs(outputs[k], stage);
+                    requests.add(new Request(k, agent, prompts.render(agent.template(), agent.role(), task, thought)));
+                }
+            }
+            List<Completion> completions = sample(requests, models, params, Seeds.derive(groupSeed, stage));
+            for (int i = 0; i < requests.size(); i++) {
+                outputs[requests.get(i).episode][requests.get(i).agent.agentId()] = completions.get(i);
+            }
+        }
+        List<Episode> episodes = new ArrayList<>(groupSize);
+        for (int k = 0; k < groupSize; k++) {
+            List<AgentTurn> turns = new ArrayList<>();
+            for (AgentSpec agent : team.agents()) turns.add(AgentTurn.of(agent, outputs[k][agent.agentId()]));
+            String answer = teamAnswer(task, turns, -1);
+            episodes.add(new Episode(k, turns, answer, reward(task, answer)));
+        }
+        log.debug("Group of {} on {}: rewards {}", groupSize, task.taskId(), episodes.stream().map(Episode::reward).toList());
+        return episodes;
+    }
+
+    /**
+     * Counterfactuals of the given episodes, one result per (episode, masked agent).
+     * RERUN (THINK_REASON): the teammates after the masked agent answer alone with the solo template,
+     * {@code samplesPerEpisode} samples per episode, all in one batched call per model.
+     * RECOMPUTE (VOTING): the majority without the masked voter, one sample, no model call
+     * ({@code models} may then be empty).
+     */
+    public List<CounterfactualResult> counterfactuals(TaskRecord task, List<Episode> episodes, Map<String, ChatModel> models,
+                                                      SamplingParams params, int samplesPerEpisode, long groupSeed) {
+        return switch (team.counterfactualMethod()) {
+            case RECOMPUTE -> recompute(task, episodes);
+            case RERUN -> rerun(task, episodes, models, params, samplesPerEpisode, groupSeed);
+        };
+    }
+
+    private List<CounterfactualResult> recompute(TaskRecord task, List<Episode> episodes) {
+        List<CounterfactualResult> results = new ArrayList<>();
+        for (Episode e : episodes) {
+            for (int masked : team.maskedAgents()) {
+                String answer = teamAnswer(task, e.turns(), masked);
+                results.add(new CounterfactualResult(e.groupIndex(), masked, team.agents().get(masked).role(),
+                        CounterfactualMethod.RECOMPUTE, List.of(reward(task, answer)), List.of(answer), List.of()));
+            }
+        }
+        return results;
+    }
+
+    private List<CounterfactualResult> rerun(TaskRecord task, List<Episode> episodes, Map<String, ChatModel> models,
+                                             SamplingParams params, int samples, long groupSeed) {
+        if (samples < 1) throw new IllegalArgumentException("counterfactual samples must be >= 1, got " + samples);
+        requireModels(models);
+        List<CounterfactualResult> results = new ArrayList<>();
+        for (int masked : team.maskedAgents()) {
+            AgentSpec maskedAgent = team.agents().get(masked);
+            // The agent that answers alone: the last one (the Reasoner), with its solo template.
+            AgentSpec solo = team.agents().get(team.agents().size() - 1);
+            if (solo.agentId() == masked) throw new IllegalStateException("cannot re-run without the answering agent");
+            List<Request> requests = new ArrayList<>();
+            for (Episode e : episodes) {
+                for (int s = 0; s < samples; s++) {
+                    requests.add(new Request(e.groupIndex(), solo, prompts.render(team.soloTemplate(), solo.role(), task, null)));
+                }
+            }
+            long seed = Seeds.derive(groupSeed, COUNTERFACTUAL_SALT, masked);
+            List<Completion> completions = sample(requests, models, params, seed);
+            for (int i = 0; i < episodes.size(); i++) {
+                List<Double> rewards = new ArrayList<>();
+                List<String> answers = new ArrayList<>();
+                List<AgentTurn> turns = new ArrayList<>();
+                for (int s = 0; s < samples; s++) {
+                    AgentTurn turn = AgentTurn.of(solo, completions.get(i * samples + s));
+                    String answer = verifier.extractAnswer(turn.text(), task.answerKind(), task.choices()).orElse("");
+                    turns.add(turn);
+                    answers.add(answer);
+                    rewards.add(reward(task, answer));
+                }
+                results.add(new CounterfactualResult(episodes.get(i).groupIndex(), masked, maskedAgent.role(),
+                        CounterfactualMethod.RERUN, rewards, answers, turns));
+            }
+        }
+        return results;
+    }
+
+    /** The team answer from the turns, leaving out agent {@code excluded} (-1: none). */
+    private String teamAnswer(TaskRecord task, List<AgentTurn> turns, int excluded) {
+        return switch (team.aggregation()) {
+            case LAST_AGENT -> {
+                AgentTurn last = turns.get(turns.size() - 1);
+                yield last.agentId() == excluded ? ""
+                        : verifier.extractAnswer(last.text(), task.answerKind(), task.choices()).orElse("");
+            }
+            case MAJORITY_VOTE -> {
+                List<Optional<String>> votes = new ArrayList<>();
+                for (AgentTurn t : turns) {
+                    if (t.agentId() != excluded) votes.add(verifier.extractAnswer(t.text(), task.answerKind(), task.choices()));
+                }
+                yield MajorityVote.decide(votes, verifier, task.answerKind()).orElse("");
+            }
+        };
+    }
+
+    private double reward(TaskRecord task, String answer) {
+        return !answer.isEmpty() && verifier.equivalent(answer, task.referenceAnswer(), task.answerKind()) ? 1.0 : 0.0;
+    }
+
+    /** What earlier stages wrote, for the {thought} placeholder. */
+    private static String earlierOutputs(Completion[] episodeOutputs, int stage) {
+        if (stage == 0) return "";
+        StringBuilder sb = new StringBuilder();
+        for (Completion c : episodeOutputs) {
+            if (c == null) continue;
+            if (sb.length() > 0) sb.append("\n\n");
+            sb.append(c.text().strip());
+        }
+        return sb.toString();
+    }
+
+    /** One batched call per distinct model instance; completions come back in request order. */
+    private List<Completion> sample(List<Request> requests, Map<String, ChatModel> models, SamplingParams params, long seed) {
+        Map<ChatModel, List<Integer>> byModel = new IdentityHashMap<>();
+        List<ChatModel> order = new ArrayList<>();
+        for (int i = 0; i < requests.size(); i++) {
+            ChatModel model = models.get(requests.get(i).agent.policyKey());
+            byModel.computeIfAbsent(model, m -> { order.add(m); return new ArrayList<>(); }).add(i);
+        }
+        Completion[] out = new Completion[requests.size()];
+        for (int call = 0; call < order.size(); call++) {
+            ChatModel model = order.get(call);
+            List<Integer> indices = byModel.get(model);
+            List<List<ChatMessage>> conversations = indices.stream().map(i -> requests.get(i).messages).toList();
+            List<Completion> completions = model.complete(conversations, params.withSeed(Seeds.derive(seed, call)));
+            if (completions == null || completions.size() != conversations.size()) {
+                throw new IllegalStateException("model returned " + (completions == null ? "null" : completions.size())
+                        + " completions for " + conversations.size() + " conversations");
+            }
+            for (int j = 0; j < indices.size(); j++) out[indices.get(j)] = completions.get(j);
+        }
+        return List.of(out);
+    }
+
+    private void requireModels(Map<String, ChatModel> models) {
+        for (String key : team.policyKeys()) {
+            if (models.get(key) == null) {
+                throw new IllegalArgumentException("No model for '" + key + "'; the " + team.topology()
+                        + " team needs models for " + team.policyKeys() + ", got " + models.keySet());
+            }
+        }
+    }
+
+    private record Request(int episode, AgentSpec agent, List<ChatMessage> messages) {}
+}
