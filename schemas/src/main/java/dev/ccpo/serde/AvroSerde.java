@@ -38,12 +38,12 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T>, Seri
     private final SpecificDatumWriter<T> writer;
 
     public AvroSerde(Class<T> type, SchemaRegistryClient registry, boolean isKey) {
+        TrustedPackages.trust(); // before any Avro class lookup, or generated classes are "not trusted"
         this.type = type;
         this.readerSchema = SpecificData.get().getSchema(type);
         this.registry = registry;
         this.isKey = isKey;
         this.writer = new SpecificDatumWriter<>(readerSchema);
-        TrustedPackages.trust();
     }
 
     /** A value serde for records of the given class. */
