@@ -1,0 +1,115 @@
+package dev.ccpo.infra;
+
+import dev.ccpo.cli.Cli;
+import dev.ccpo.config.CommonKeys;
+import dev.ccpo.config.Config;
+import dev.ccpo.config.ConfigSpec;
+import dev.ccpo.infra.registry.SchemaRegistryServer;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * infra's command line: up (broker + registry until SIGTERM), topics (create DESIGN.md topics on
+ * an existing cluster), registry (our registry against an existing cluster), smoke (start a
+ * cluster, round-trip one record of every Avro type, stop; exit 0 only if all matched).
+ */
+public final class InfraCli {
+    static final String WORK_DIR = "work.dir";
+    static final String KAFKA_PORT = "broker.port";
+    static final String REGISTRY_PORT = "registry.port";
+    static final String REGISTRY_HOST = "registry.host";
+    static final String PARTITIONS = "topics.partitions";
+    static final String PID_FILE = "pid.file";
+
+    private InfraCli() { }
+
+    static ConfigSpec spec(String command) {
+        return CommonKeys.spec("infra " + command)
+                .string(WORK_DIR, "ccpo-local", "Directory for the broker's data and logs (up).")
+                .integer(KAFKA_PORT, 9092, 0, 65535, "Broker port on 127.0.0.1 for up; 0 = any free port.")
+                .integer(REGISTRY_PORT, 8081, 0, 65535, "Schema registry port; 0 = any free port.")
+                .string(REGISTRY_HOST, "127.0.0.1", "Address the registry binds to.")
+                .integer(PARTITIONS, TopicsAdmin.DEFAULT_PARTITIONS, 1, 1024, "Partitions of the DESIGN.md topics (rollout-stats always 1).")
+                .string(PID_FILE, "", "If set, up writes its process id here (bin/ccpo-down reads it).");
+    }
+
+    public static void main(String[] args) throws Exception {
+        // Kafka clients log every config at INFO; the CLI's own output is what matters (override with -D)
+        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null)
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        // AvroSerde builds its writer before trusting dev.ccpo.avro (schemas bug); trust it before Avro loads
+        if (System.getProperty("org.apache.avro.SERIALIZABLE_PACKAGES") == null)
+            System.setProperty("org.apache.avro.SERIALIZABLE_PACKAGES", "dev.ccpo");
+        if (args.length == 0 || args[0].startsWith("-")) {
+            System.err.println("usage: infra (up|topics|registry|smoke) [--key=value ...]   (--help after a command lists keys)");
+            System.exit(2);
+        }
+        String command = args[0];
+        String[] rest = Arrays.copyOfRange(args, 1, args.length);
+        switch (command) {
+            case "up" -> up(Cli.configOrExit(spec(command), rest));
+            case "topics" -> topics(Cli.configOrExit(spec(command), rest));
+            case "registry" -> registry(Cli.configOrExit(spec(command), rest));
+            case "smoke" -> System.exit(smoke(Cli.configOrExit(spec(command), rest)));
+            default -> {
+                System.err.println("unknown command '" + command + "': expected up, topics, registry or smoke");
+                System.exit(2);
+            }
+        }
+    }
+
+    static void up(Config config) throws Exception {
+        writePid(config);
+        LocalCluster cluster = LocalCluster.start(Path.of(config.string(WORK_DIR)).toAbsolutePath(),
+                config.integer(KAFKA_PORT), config.integer(REGISTRY_PORT), config.integer(PARTITIONS));
+        System.out.println("bootstrap.servers=" + cluster.bootstrapServers());
+        System.out.println("schema.registry.url=" + cluster.registryUrl());
+        System.out.println("broker log: " + cluster.brokerLog());
+        System.out.flush();
+        Cli.awaitShutdown(cluster::close);
+    }
+
+    static void topics(Config config) {
+        List<String> created = TopicsAdmin.createAll(config.kafkaClientProperties(), TopicsAdmin.specs(config, config.integer(PARTITIONS)));
+        for (TopicsAdmin.TopicSpec s : TopicsAdmin.specs(config, config.integer(PARTITIONS)))
+            System.out.println((created.contains(s.name()) ? "created " : "exists  ") + s.name() + " partitions=" + s.partitions() + " " + s.configs());
+    }
+
+    static void registry(Config config) throws Exception {
+        writePid(config);
+        SchemaRegistryServer server = SchemaRegistryServer.kafkaBacked(config.string(CommonKeys.BOOTSTRAP_SERVERS),
+                LocalCluster.SCHEMAS_TOPIC, config.string(REGISTRY_HOST), config.integer(REGISTRY_PORT),
+                config.string(CommonKeys.REGISTRY_USER_INFO));
+        System.out.println("schema.registry.url=" + server.url());
+        System.out.flush();
+        Cli.awaitShutdown(server::close);
+    }
+
+    /** Returns the exit status: 0 when every type round-tripped. */
+    static int smoke(Config config) {
+        long t0 = System.nanoTime();
+        try (LocalCluster cluster = LocalCluster.start()) {
+            System.out.println("cluster up in " + (System.nanoTime() - t0) / 1_000_000 + " ms: bootstrap.servers="
+                    + cluster.bootstrapServers() + " schema.registry.url=" + cluster.registryUrl());
+            List<Smoke.Result> results = Smoke.run(cluster.config(spec("smoke"), "--" + CommonKeys.REGISTRY_USER_INFO + "="));
+            results.forEach(r -> System.out.println(r.line()));
+            long ok = results.stream().filter(Smoke.Result::equal).count();
+            System.out.println("smoke: " + ok + "/" + results.size() + " record types round-tripped in "
+                    + (System.nanoTime() - t0) / 1_000_000 + " ms");
+            return ok == results.size() ? 0 : 1;
+        } catch (RuntimeException e) {
+            System.err.println("smoke failed: " + e);
+            e.printStackTrace();
+            return 1;
+        }
+    }
+
+    private static void writePid(Config config) throws IOException {
+        String file = config.string(PID_FILE);
+        if (!file.isEmpty()) Files.writeString(Path.of(file), ProcessHandle.current().pid() + "\n");
+    }
+}
