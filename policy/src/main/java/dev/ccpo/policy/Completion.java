@@ -1,9 +1,10 @@
 package dev.ccpo.policy;
 
 /**
- * One sampled completion. logProbs[i] is the log-probability of outputTokenIds[i] under the
- * distribution it was actually sampled from (temperature and top-p applied): the behaviour
- * log-prob the GRPO ratio needs. promptTokenIds is the full templated prompt.
+ * One sampled completion. logProbs[i] is the behaviour log-prob of outputTokenIds[i]:
+ * log_softmax(logits / T) at that token (T = temperature, 1 when greedy), before top-p truncation,
+ * as vLLM / verl record it; it equals CausalLM.completionLogProbs(..., T) of the same weights.
+ * promptTokenIds is the full templated prompt.
  */
 public record Completion(int[] promptTokenIds, int[] outputTokenIds, float[] logProbs, String text, FinishReason finishReason) {
     public enum FinishReason { END_OF_TURN, STOP_STRING, LENGTH }
