@@ -1,0 +1,65 @@
+package dev.ccpo.credit;
+
+import dev.ccpo.cli.Cli;
+import dev.ccpo.config.CommonKeys;
+import dev.ccpo.config.Config;
+import dev.ccpo.serde.RecordSerdes;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.Properties;
+
+/** Credit service: trajectories + counterfactuals -> per-agent advantages. Config: CreditSettings.spec(). */
+public final class CreditStreamApp implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(CreditStreamApp.class);
+
+    private final KafkaStreams streams;
+    private final StatsServer http;
+    private final CreditCounters counters = new CreditCounters();
+
+    public CreditStreamApp(Config config) {
+        CreditSettings s = CreditSettings.from(config);
+        RecordSerdes serdes = RecordSerdes.fromConfig(config);
+        Properties p = new Properties();
+        p.putAll(config.kafkaClientProperties());
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, s.applicationId());
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.string(CommonKeys.BOOTSTRAP_SERVERS));
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, config.string(CreditSettings.PROCESSING_GUARANTEE));
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, config.string(CreditSettings.AUTO_OFFSET_RESET));
+        p.putIfAbsent(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 200);
+        streams = new KafkaStreams(CreditTopology.build(s, serdes.trajectory(), serdes.counterfactual(),
+                serdes.advantage(), serdes.deadLetter(), counters), p);
+        http = s.httpPort() > 0 ? new StatsServer(s, streams, counters) : null;
+    }
+
+    public KafkaStreams streams() { return streams; }
+
+    public CreditCounters counters() { return counters; }
+
+    public void start() {
+        streams.setUncaughtExceptionHandler(e -> {
+            log.error("stream thread failed; shutting the client down", e);
+            return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+        });
+        streams.start();
+        if (http != null) http.start();
+    }
+
+    @Override
+    public void close() {
+        if (http != null) http.stop();
+        streams.close(Duration.ofSeconds(30));
+    }
+
+    public static void main(String[] args) throws InterruptedException {
+        Config config = Cli.configOrExit(CreditSettings.spec(), args);
+        CreditStreamApp app = new CreditStreamApp(config);
+        app.start();
+        log.info("credit-stream-app started: {}", config);
+        Cli.awaitShutdown(app::close);
+    }
+}

@@ -1,0 +1,160 @@
+package dev.ccpo.credit;
+
+import dev.ccpo.avro.AgentAdvantage;
+import dev.ccpo.avro.CounterfactualOutcome;
+import dev.ccpo.avro.CreditMode;
+import dev.ccpo.avro.Topology;
+import dev.ccpo.avro.Trajectory;
+import dev.ccpo.avro.Turn;
+import dev.ccpo.credit.CreditMath.History;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Credit of one group: pure function of its usable episodes (sorted by groupIndex), the global
+ * history as of before the group, and the settings. Deterministic: no clock, sorted iteration.
+ */
+public final class GroupCredit {
+    /** History signal names (state-store keys). */
+    public static final String DELTA = "thinker.delta", JOINT = "thinker.joint", SOLO = "thinker.solo", VOTER = "voter.c";
+
+    /** One usable episode: the trajectory and its counterfactuals keyed by masked agent id. */
+    public record Episode(Trajectory trajectory, Map<Integer, CounterfactualOutcome> counterfactuals) { }
+
+    /** The advantages plus the raw signals of the group, to fold into the history afterwards. */
+    public record Result(List<AgentAdvantage> advantages, Map<String, double[]> signals) { }
+
+    private GroupCredit() { }
+
+    public static Result compute(List<Episode> eps, boolean complete, Map<String, History> hist,
+                                 CreditMode mode, double alpha, double eta) {
+        Topology topo = eps.get(0).trajectory().getTopology();
+        return topo == Topology.THINK_REASON ? thinkReason(eps, complete, hist, mode, alpha, eta)
+                : voting(eps, complete, hist, mode, alpha);
+    }
+
+    private static Result thinkReason(List<Episode> eps, boolean complete, Map<String, History> hist,
+                                      CreditMode mode, double alpha, double eta) {
+        int n = eps.size();
+        double[] joint = new double[n], solo = new double[n], delta = new double[n];
+        for (int k = 0; k < n; k++) {
+            joint[k] = eps.get(k).trajectory().getReward();
+            solo[k] = thinkerCounterfactual(eps.get(k)).getMeanReward();
+            delta[k] = joint[k] - solo[k];
+        }
+        History hD = hist.getOrDefault(DELTA, History.EMPTY), hJ = hist.getOrDefault(JOINT, History.EMPTY),
+                hS = hist.getOrDefault(SOLO, History.EMPTY);
+        double[] r1 = new double[n], r2 = new double[n];
+        Double gate = null;
+        switch (mode) {
+            case CCPO -> {
+                double g = CreditMath.gate(hD, eta);
+                gate = g;
+                for (int k = 0; k < n; k++) {
+                    r1[k] = Math.tanh(alpha * hD.z(delta[k]));
+                    r2[k] = g * hJ.z(joint[k]) + (1 - g) * hS.z(solo[k]);
+                }
+            }
+            case CCPO_BONUS -> {
+                // Solo baseline = mean solo reward of the question (the group); rewards mapped to +/-1.
+                double soloBase = CreditMath.mean(solo);
+                for (int k = 0; k < n; k++) {
+                    boolean jointRight = joint[k] > 0.5, soloRight = soloBase > 0.5;
+                    double bonus = jointRight && !soloRight ? 1 : !jointRight && soloRight ? -1 : 0;
+                    double pm = jointRight ? 1 : -1;
+                    r1[k] = pm + 0.2 * bonus;
+                    r2[k] = pm;
+                }
+            }
+            case SHARED -> {
+                for (int k = 0; k < n; k++) { r1[k] = joint[k]; r2[k] = joint[k]; }
+            }
+        }
+        boolean divide = mode != CreditMode.CCPO_BONUS;
+        double[] a1 = CreditMath.groupNormalize(r1, divide), a2 = CreditMath.groupNormalize(r2, divide);
+        List<AgentAdvantage> out = new ArrayList<>();
+        int total = 2 * n;
+        for (int k = 0; k < n; k++) {
+            Trajectory t = eps.get(k).trajectory();
+            for (Turn turn : sortedTurns(t)) {
+                boolean thinker = "thinker".equals(turn.getRole());
+                double cf = mode == CreditMode.SHARED ? joint[k] : solo[k];
+                out.add(advantage(t, turn, complete, total, mode,
+                        thinker ? a1[k] : a2[k], joint[k], cf, joint[k] - cf, thinker ? r1[k] : r2[k],
+                        thinker ? r1 : r2, thinker ? hD : hJ, thinker || mode != CreditMode.CCPO ? null : gate));
+            }
+        }
+        return new Result(out, Map.of(DELTA, delta, JOINT, joint, SOLO, solo));
+    }
+
+    private static Result voting(List<Episode> eps, boolean complete, Map<String, History> hist,
+                                 CreditMode mode, double alpha) {
+        History hC = hist.getOrDefault(VOTER, History.EMPTY);
+        // One row per (episode, voter); per-voter group normalization across episodes.
+        int n = eps.size();
+        int voters = eps.get(0).trajectory().getTurns().size();
+        double[][] r = new double[voters][n], c = new double[voters][n], cfR = new double[voters][n];
+        List<Double> pooled = new ArrayList<>();
+        for (int k = 0; k < n; k++) {
+            Episode e = eps.get(k);
+            double joint = e.trajectory().getReward();
+            for (int v = 0; v < voters; v++) {
+                double minus = e.counterfactuals().get(v).getMeanReward();
+                cfR[v][k] = mode == CreditMode.SHARED ? joint : minus;
+                c[v][k] = joint - cfR[v][k];
+                if (mode != CreditMode.SHARED) pooled.add(joint - minus);
+                r[v][k] = switch (mode) {
+                    case CCPO -> Math.tanh(alpha * hC.z(joint - minus));
+                    case CCPO_BONUS -> (joint > 0.5 ? 1 : -1) + 0.2 * Math.signum(joint - minus);
+                    case SHARED -> joint;
+                };
+            }
+        }
+        boolean divide = mode != CreditMode.CCPO_BONUS;
+        double[][] a = new double[voters][];
+        for (int v = 0; v < voters; v++) a[v] = CreditMath.groupNormalize(r[v], divide);
+        List<AgentAdvantage> out = new ArrayList<>();
+        for (int k = 0; k < n; k++) {
+            Trajectory t = eps.get(k).trajectory();
+            for (Turn turn : sortedTurns(t)) {
+                int v = turn.getAgentId();
+                out.add(advantage(t, turn, complete, n * voters, mode, a[v][k], t.getReward(), cfR[v][k], c[v][k],
+                        r[v][k], r[v], hC, null));
+            }
+        }
+        double[] sig = pooled.stream().mapToDouble(Double::doubleValue).toArray();
+        return new Result(out, Map.of(VOTER, sig));
+    }
+
+    static CounterfactualOutcome thinkerCounterfactual(Episode e) {
+        return e.counterfactuals().values().stream().filter(c -> "thinker".equals(c.getMaskedRole())).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no thinker counterfactual for " + e.trajectory().getTrajectoryId()));
+    }
+
+    private static List<Turn> sortedTurns(Trajectory t) {
+        List<Turn> turns = new ArrayList<>(t.getTurns());
+        turns.sort((x, y) -> Integer.compare(x.getAgentId(), y.getAgentId()));
+        return turns;
+    }
+
+    private static AgentAdvantage advantage(Trajectory t, Turn turn, boolean complete, int total, CreditMode mode,
+                                            double adv, double reward, double cf, double marginal, double shaped,
+                                            double[] roleR, History h, Double gate) {
+        return AgentAdvantage.newBuilder()
+                .setTrajectoryId(t.getTrajectoryId()).setGroupId(t.getGroupId()).setGroupIndex(t.getGroupIndex())
+                .setGroupSize(t.getGroupSize()).setGroupComplete(complete).setGroupRecordCount(total)
+                .setTaskId(t.getTask().getTaskId()).setTopology(t.getTopology())
+                .setAgentId(turn.getAgentId()).setRole(turn.getRole()).setPolicyVersion(t.getPolicyVersion())
+                .setPromptTokenIds(turn.getPromptTokenIds()).setOutputTokenIds(turn.getOutputTokenIds())
+                .setBehaviourLogProbs(turn.getBehaviourLogProbs()).setCreditMode(mode).setAdvantage(adv)
+                .setReward(reward).setCounterfactualReward(cf).setMarginalContribution(marginal).setShapedReward(shaped)
+                .setGroupMean(CreditMath.mean(roleR)).setGroupStd(CreditMath.unbiasedStd(roleR))
+                .setGlobalMean(h.mean()).setGlobalStd(h.std()).setHistoryCount(h.count()).setGate(gate)
+                .setCreatedAtMs(groupEventTime(t)).build();
+    }
+
+    private static Instant groupEventTime(Trajectory t) { return t.getCreatedAtMs(); }
+}

@@ -1,0 +1,120 @@
+package dev.ccpo.credit;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+/** JSON endpoints over the app's stores (interactive queries) and consumer metrics: /stats, /groups/recent, /lag. */
+final class StatsServer {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final HttpServer server;
+    private final KafkaStreams streams;
+    private final CreditCounters counters;
+
+    StatsServer(CreditSettings s, KafkaStreams streams, CreditCounters counters) {
+        this.streams = streams;
+        this.counters = counters;
+        try {
+            server = HttpServer.create(new InetSocketAddress(s.httpBind(), s.httpPort()), 0);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot bind " + CreditSettings.HTTP_BIND + "=" + s.httpBind() + " "
+                    + CreditSettings.HTTP_PORT + "=" + s.httpPort(), e);
+        }
+        server.createContext("/stats", ex -> reply(ex, this::stats));
+        server.createContext("/groups/recent", ex -> reply(ex, () -> recent(limit(ex))));
+        server.createContext("/lag", ex -> reply(ex, this::lag));
+    }
+
+    void start() { server.start(); }
+
+    void stop() { server.stop(0); }
+
+    int port() { return server.getAddress().getPort(); }
+
+    private interface Body { ObjectNode get() throws Exception; }
+
+    private static void reply(HttpExchange ex, Body body) throws IOException {
+        int code = 200;
+        byte[] bytes;
+        try {
+            bytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(body.get());
+        } catch (Exception e) {
+            code = 503;  // stores not queryable yet (rebalancing, starting)
+            bytes = JSON.writeValueAsBytes(JSON.createObjectNode().put("error", String.valueOf(e.getMessage())));
+        }
+        ex.getResponseHeaders().add("Content-Type", "application/json");
+        ex.sendResponseHeaders(code, bytes.length);
+        try (OutputStream o = ex.getResponseBody()) { o.write(bytes); }
+    }
+
+    private static int limit(HttpExchange ex) {
+        String q = ex.getRequestURI().getQuery();
+        if (q != null) for (String kv : q.split("&")) if (kv.startsWith("limit=")) return Integer.parseInt(kv.substring(6));
+        return 10;
+    }
+
+    private <V> ReadOnlyKeyValueStore<String, V> store(String name) {
+        return streams.store(StoreQueryParameters.fromNameAndType(name, QueryableStoreTypes.<String, V>keyValueStore()));
+    }
+
+    private ObjectNode stats() {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("state", streams.state().toString());
+        ObjectNode hist = root.putObject("history");
+        ReadOnlyKeyValueStore<String, String> h = store(CreditTopology.HISTORY_STORE);
+        try (KeyValueIterator<String, String> it = h.all()) {
+            while (it.hasNext()) {
+                KeyValue<String, String> kv = it.next();
+                CreditMath.History x = GroupProcessor.parseHistory(kv.value);
+                hist.putObject(kv.key).put("count", x.count()).put("mean", x.mean()).put("std", x.std());
+            }
+        }
+        ObjectNode c = root.putObject("counters");
+        counters.snapshot().forEach(c::put);
+        return root;
+    }
+
+    private ObjectNode recent(int limit) throws IOException {
+        ObjectNode root = JSON.createObjectNode();
+        ArrayNode groups = root.putArray("groups");
+        ReadOnlyKeyValueStore<String, String> r = store(CreditTopology.RECENT_STORE);
+        try (KeyValueIterator<String, String> it = r.reverseAll()) {
+            for (int i = 0; i < limit && it.hasNext(); i++) groups.add(JSON.readTree(it.next().value));
+        }
+        return root;
+    }
+
+    /** Input lag per partition from the embedded consumer's records-lag metric. */
+    private ObjectNode lag() {
+        ObjectNode root = JSON.createObjectNode();
+        ObjectNode parts = root.putObject("partitions");
+        long total = 0;
+        for (Map.Entry<MetricName, ? extends Metric> e : streams.metrics().entrySet()) {
+            MetricName n = e.getKey();
+            if (!n.name().equals("records-lag") || !n.tags().containsKey("partition")) continue;
+            Object v = e.getValue().metricValue();
+            if (!(v instanceof Number num) || Double.isNaN(num.doubleValue())) continue;
+            parts.put(n.tags().get("topic") + "-" + n.tags().get("partition"), num.longValue());
+            total += num.longValue();
+        }
+        root.put("total", total);
+        return root;
+    }
+}

@@ -1,0 +1,274 @@
+package dev.ccpo.credit;
+
+import dev.ccpo.avro.AgentAdvantage;
+import dev.ccpo.avro.CounterfactualOutcome;
+import dev.ccpo.avro.CreditMode;
+import dev.ccpo.avro.DeadLetter;
+import dev.ccpo.avro.Topology;
+import dev.ccpo.avro.Trajectory;
+import dev.ccpo.serde.InMemorySchemaRegistryClient;
+import dev.ccpo.serde.RecordSerdes;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Properties;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class CreditTopologyTest {
+    static final double T = Math.tanh(1.0);  // 0.7615941559557649
+    static final double TOL = 1e-9;
+
+    RecordSerdes serdes = new RecordSerdes(new InMemorySchemaRegistryClient());
+    CreditCounters counters = new CreditCounters();
+    TopologyTestDriver driver;
+    TestInputTopic<String, Trajectory> traj;
+    TestInputTopic<String, CounterfactualOutcome> cfs;
+    TestInputTopic<String, byte[]> rawTraj;
+    TestOutputTopic<String, AgentAdvantage> out;
+    TestOutputTopic<byte[], DeadLetter> dlq;
+
+    void start(CreditMode mode) {
+        CreditSettings s = Fixtures.settings(mode);
+        Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, s.applicationId());
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        driver = new TopologyTestDriver(CreditTopology.build(s, serdes.trajectory(), serdes.counterfactual(),
+                serdes.advantage(), serdes.deadLetter(), counters), p);
+        traj = driver.createInputTopic(s.trajectoriesTopic(), new StringSerializer(), serdes.trajectory().serializer());
+        cfs = driver.createInputTopic(s.counterfactualsTopic(), new StringSerializer(), serdes.counterfactual().serializer());
+        rawTraj = driver.createInputTopic(s.trajectoriesTopic(), new StringSerializer(), new ByteArraySerializer());
+        out = driver.createOutputTopic(s.advantagesTopic(), new StringDeserializer(), serdes.advantage().deserializer());
+        dlq = driver.createOutputTopic(s.dlqTopic(), new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+                serdes.deadLetter().deserializer());
+    }
+
+    @org.junit.jupiter.api.io.TempDir
+    java.nio.file.Path stateDir;
+
+    @AfterEach
+    void close() { if (driver != null) driver.close(); }
+
+    /** Sends a THINK_REASON group: joint rewards and solo rewards per index k. */
+    void sendThinkReason(String g, double[] joint, double[] solo, long ts) {
+        for (int k = 0; k < joint.length; k++) {
+            traj.pipeInput(g, Fixtures.thinkReason(g, k, joint.length, joint[k], ts + k));
+            cfs.pipeInput(g, Fixtures.solo(g, k, joint.length, solo[k], ts + k));
+        }
+    }
+
+    static AgentAdvantage find(List<AgentAdvantage> l, int k, int agent) {
+        return l.stream().filter(a -> a.getGroupIndex() == k && a.getAgentId() == agent).findFirst().orElseThrow();
+    }
+
+    @Test
+    void thinkerHelped_warmUpSkipsNormalization() {
+        start(CreditMode.CCPO);
+        // joint = [1,1,1,0], solo = [0,0,1,0] -> Delta = [1,1,0,0]. History empty (count 0 < 10): z = raw value.
+        sendThinkReason("g1", new double[]{1, 1, 1, 0}, new double[]{0, 0, 1, 0}, 1000);
+        List<AgentAdvantage> l = out.readValuesToList();
+        assertEquals(8, l.size());
+        // Thinker: r1 = tanh(Delta) = [T,T,0,0]; mean T/2; unbiased std = sqrt(4 (T/2)^2 / 3) = T/sqrt(3)
+        // A1(k=0) = (T/2) / (T/sqrt3 + 1e-6)  ~ sqrt(3)/2 = 0.866
+        double std1 = T / Math.sqrt(3);
+        assertEquals((T / 2) / (std1 + 1e-6), find(l, 0, 0).getAdvantage(), TOL);
+        assertEquals(-(T / 2) / (std1 + 1e-6), find(l, 3, 0).getAdvantage(), TOL);
+        assertEquals(1.0, find(l, 0, 0).getMarginalContribution(), TOL);
+        assertEquals(T / 2, find(l, 0, 0).getGroupMean(), TOL);
+        assertEquals(0, find(l, 0, 0).getHistoryCount());
+        assertNull(find(l, 0, 0).getGate());
+        // Reasoner: gate = sigmoid(1 * 0 / (0 + eps)) = 0.5; r2 = 0.5 joint + 0.5 solo = [.5,.5,1,0]
+        // mean .5; deviations [0,0,.5,-.5]; unbiased std = sqrt(.5/3) = sqrt(1/6)
+        double std2 = Math.sqrt(1.0 / 6);
+        assertEquals(0.5, find(l, 2, 1).getGate(), TOL);
+        assertEquals(0.0, find(l, 0, 1).getAdvantage(), TOL);
+        assertEquals(0.5 / (std2 + 1e-6), find(l, 2, 1).getAdvantage(), TOL);
+        assertEquals(-0.5 / (std2 + 1e-6), find(l, 3, 1).getAdvantage(), TOL);
+        for (AgentAdvantage a : l) {
+            assertTrue(a.getGroupComplete());
+            assertEquals(8, a.getGroupRecordCount());
+            assertEquals(CreditMode.CCPO, a.getCreditMode());
+            assertEquals(1003L, a.getCreatedAtMs().toEpochMilli(), "event time = the group's max createdAt");
+            assertEquals(List.of(10 + a.getAgentId(), 20 + a.getAgentId()), a.getOutputTokenIds());
+        }
+    }
+
+    @Test
+    void thinkerFreeRode_allEqualGivesZeroNotNaN() {
+        start(CreditMode.CCPO);
+        // joint = solo = [1,1,0,0] -> Delta = 0 everywhere -> r1 = tanh(0) = 0 for all -> A1 = 0 exactly.
+        sendThinkReason("g2", new double[]{1, 1, 0, 0}, new double[]{1, 1, 0, 0}, 1000);
+        List<AgentAdvantage> l = out.readValuesToList();
+        for (int k = 0; k < 4; k++) assertEquals(0.0, find(l, k, 0).getAdvantage());
+        // Reasoner still learns from its own outcome: r2 = .5 joint + .5 solo = [1,1,0,0]; std = sqrt(1/3)
+        assertEquals(0.5 / (Math.sqrt(1.0 / 3) + 1e-6), find(l, 0, 1).getAdvantage(), TOL);
+    }
+
+    @Test
+    void allRewardsEqual_advantageZeroNoNaN() {
+        start(CreditMode.CCPO);
+        sendThinkReason("g3", new double[]{1, 1, 1, 1}, new double[]{1, 1, 1, 1}, 1000);
+        for (AgentAdvantage a : out.readValuesToList()) {
+            assertEquals(0.0, a.getAdvantage());
+            assertFalse(Double.isNaN(a.getGroupStd()));
+        }
+    }
+
+    @Test
+    void afterTenSamples_historyNormalizes() {
+        start(CreditMode.CCPO);
+        // Group A (10 episodes): Delta = [1 x5, 0 x5] -> first batch initializes the history:
+        // Delta: count 10, mean .5, var .25 (std .5); joint: mean .5, std .5; solo: all 0 -> mean 0, std 0.
+        double[] jA = {1, 1, 1, 1, 1, 0, 0, 0, 0, 0}, sA = new double[10];
+        sendThinkReason("gA", jA, sA, 1000);
+        assertEquals(20, out.readValuesToList().size());
+        // Group B: joint [1,0], solo [0,0]: normalized with history count 10 (warm-up over).
+        sendThinkReason("gB", new double[]{1, 0}, new double[]{0, 0}, 2000);
+        List<AgentAdvantage> l = out.readValuesToList();
+        AgentAdvantage th0 = find(l, 0, 0);
+        assertEquals(10, th0.getHistoryCount());
+        assertEquals(0.5, th0.getGlobalMean(), TOL);
+        assertEquals(0.5, th0.getGlobalStd(), TOL);
+        // z_Delta(k=0) = (1 - .5)/(.5 + 1e-6); r1 = tanh(z)
+        double z = 0.5 / (0.5 + 1e-6);
+        assertEquals(Math.tanh(z), th0.getShapedReward(), TOL);
+        assertEquals(-Math.tanh(z), find(l, 1, 0).getShapedReward(), TOL);
+        // gate = sigmoid(1 * .5/(.5+1e-6)) ~ sigmoid(1) = .7311
+        assertEquals(1 / (1 + Math.exp(-z)), find(l, 0, 1).getGate(), TOL);
+        // Reasoner: z_joint = +-z, z_solo = (0-0)/(0+1e-6) = 0 -> r2 = g * (+-z)
+        assertEquals(find(l, 0, 1).getGate() * z, find(l, 0, 1).getShapedReward(), TOL);
+        // Thinker A: r1 = [t,-t], unbiased std = t*sqrt2 -> A = t/(t sqrt2 + 1e-6) ~ .7071
+        double t = Math.tanh(z);
+        assertEquals(t / (t * Math.sqrt(2) + 1e-6), th0.getAdvantage(), TOL);
+    }
+
+    @Test
+    void votingPivotalAndNonPivotalVoter() {
+        start(CreditMode.CCPO);
+        String g = "gv";
+        // Episode 0: team right (1); without voter 0 the majority flips (R_-0 = 0): pivotal, c = 1;
+        // voters 1 and 2: R_-k = 1, c = 0. Episode 1: team wrong, every R_-k = 0, c = 0.
+        double[][] minus = {{0, 1, 1}, {0, 0, 0}};
+        double[] joint = {1, 0};
+        for (int k = 0; k < 2; k++) {
+            traj.pipeInput(g, Fixtures.voting(g, k, 2, 3, joint[k], 500));
+            for (int v = 0; v < 3; v++) cfs.pipeInput(g, Fixtures.cf(g, k, 2, Topology.VOTING, v, "voter", minus[k][v], 500));
+        }
+        List<AgentAdvantage> l = out.readValuesToList();
+        assertEquals(6, l.size());
+        // Warm-up: r = tanh(c). Voter 0: r = [T, 0], mean T/2, unbiased std T/sqrt2 -> A = (T/2)/(T/sqrt2+1e-6) ~ .7071
+        assertEquals((T / 2) / (T / Math.sqrt(2) + 1e-6), find(l, 0, 0).getAdvantage(), TOL);
+        assertEquals(1.0, find(l, 0, 0).getMarginalContribution(), TOL);
+        // Voters 1, 2: r = [0, 0] -> A = 0 exactly.
+        assertEquals(0.0, find(l, 0, 1).getAdvantage());
+        assertEquals(0.0, find(l, 1, 2).getAdvantage());
+        assertEquals(6, find(l, 1, 2).getGroupRecordCount());
+    }
+
+    @Test
+    void sharedMode_everyAgentGetsTeamReward() {
+        start(CreditMode.SHARED);
+        // joint [1,0,0,0]: mean .25, unbiased std = sqrt((.75^2 + 3 * .25^2)/3) = .5 -> A(0) = .75/(.5+1e-6)
+        sendThinkReason("gs", new double[]{1, 0, 0, 0}, new double[]{1, 1, 1, 1}, 1000);
+        List<AgentAdvantage> l = out.readValuesToList();
+        for (int agent = 0; agent < 2; agent++) {
+            assertEquals(0.75 / (0.5 + 1e-6), find(l, 0, agent).getAdvantage(), TOL);
+            assertEquals(find(l, 0, agent).getReward(), find(l, 0, agent).getCounterfactualReward());
+            assertEquals(CreditMode.SHARED, find(l, 0, agent).getCreditMode());
+        }
+    }
+
+    @Test
+    void bonusMode_plusMinusOneWithBonusNoStdDivision() {
+        start(CreditMode.CCPO_BONUS);
+        // joint [1,1,0,0], solo [0,0,0,1]: solo baseline = mean .25 -> wrong. bonus = +1 where joint right: k=0,1.
+        // r_thinker = +-1 + .2 bonus = [1.2,1.2,-1,-1], mean .1 -> A = r - .1 = [1.1,1.1,-1.1,-1.1]
+        // r_reasoner = [1,1,-1,-1], mean 0 -> A = [1,1,-1,-1]
+        sendThinkReason("gb", new double[]{1, 1, 0, 0}, new double[]{0, 0, 0, 1}, 1000);
+        List<AgentAdvantage> l = out.readValuesToList();
+        assertEquals(1.1, find(l, 0, 0).getAdvantage(), TOL);
+        assertEquals(-1.1, find(l, 3, 0).getAdvantage(), TOL);
+        assertEquals(1.0, find(l, 1, 1).getAdvantage(), TOL);
+        assertEquals(-1.0, find(l, 2, 1).getAdvantage(), TOL);
+    }
+
+    @Test
+    void outOfOrderAndDuplicates_sameResultDuplicatesDeadLettered() {
+        start(CreditMode.CCPO);
+        String g = "go";
+        double[] joint = {1, 1, 1, 0}, solo = {0, 0, 1, 0};
+        // Counterfactuals first, trajectories in reverse order, one duplicate trajectory and one duplicate counterfactual.
+        for (int k = 0; k < 4; k++) cfs.pipeInput(g, Fixtures.solo(g, k, 4, solo[k], 1000 + k));
+        cfs.pipeInput(g, Fixtures.solo(g, 1, 4, solo[1], 1001));
+        for (int k = 3; k >= 1; k--) traj.pipeInput(g, Fixtures.thinkReason(g, k, 4, joint[k], 1000 + k));
+        traj.pipeInput(g, Fixtures.thinkReason(g, 2, 4, 0.0, 1002));  // duplicate id, different reward: must not count
+        assertTrue(out.isEmpty(), "group incomplete until trajectory 0 arrives");
+        traj.pipeInput(g, Fixtures.thinkReason(g, 0, 4, joint[0], 1000));
+        List<AgentAdvantage> l = out.readValuesToList();
+        assertEquals(8, l.size());
+        double std1 = T / Math.sqrt(3);  // same arithmetic as thinkerHelped_warmUpSkipsNormalization
+        assertEquals((T / 2) / (std1 + 1e-6), find(l, 0, 0).getAdvantage(), TOL);
+        assertEquals(1.0, find(l, 2, 0).getReward(), "the duplicate's reward 0 was ignored");
+        List<DeadLetter> d = dlq.readValuesToList();
+        assertEquals(2, d.size());
+        assertTrue(d.stream().allMatch(x -> x.getErrorClass().equals("Duplicate")));
+        assertEquals(2, counters.get("dlq.Duplicate"));
+        // A record after emission is late: dead-lettered, nothing re-emitted.
+        traj.pipeInput(g, Fixtures.thinkReason(g, 1, 4, 1.0, 1001));
+        assertTrue(out.isEmpty());
+        assertEquals("LateRecord", dlq.readValue().getErrorClass());
+    }
+
+    @Test
+    void gracePeriod_incompleteGroupEmittedWithWhatItHas() {
+        start(CreditMode.CCPO);
+        String g = "gi";
+        for (int k = 0; k < 3; k++) {
+            traj.pipeInput(g, Fixtures.thinkReason(g, k, 4, k == 0 ? 1 : 0, 1000));
+            cfs.pipeInput(g, Fixtures.solo(g, k, 4, 0, 1000));
+        }
+        cfs.pipeInput(g, Fixtures.solo(g, 3, 4, 0, 1000));  // trajectory 3 never arrives
+        assertTrue(out.isEmpty());
+        driver.advanceWallClockTime(Duration.ofMillis(61_000));  // grace 60 s
+        List<AgentAdvantage> l = out.readValuesToList();
+        assertEquals(6, l.size());
+        assertTrue(l.stream().noneMatch(AgentAdvantage::getGroupComplete));
+        assertTrue(l.stream().allMatch(a -> a.getGroupRecordCount() == 6));
+        DeadLetter d = dlq.readValue();
+        assertEquals("Incomplete", d.getErrorClass());
+        assertTrue(d.getReason().contains("unseen trajectory 3"), d.getReason());
+        assertEquals(1, counters.get("groups.expired"));
+    }
+
+    @Test
+    void poisonBytesAndNaNReward_goToDlq() {
+        start(CreditMode.CCPO);
+        byte[] poison = "not avro".getBytes(StandardCharsets.UTF_8);
+        rawTraj.pipeInput("gp", poison);
+        DeadLetter d = dlq.readValue();
+        assertEquals("Deserialization", d.getErrorClass());
+        assertEquals("ccpo.trajectories", d.getSourceTopic());
+        assertArrayEquals(poison, d.getValue().array());
+        traj.pipeInput("gn", Fixtures.thinkReason("gn", 0, 1, Double.NaN, 1000));
+        DeadLetter n = dlq.readValue();
+        assertEquals("Invalid", n.getErrorClass());
+        assertTrue(n.getReason().contains("non-finite"), n.getReason());
+        // mismatched groupSize within a group
+        traj.pipeInput("gm", Fixtures.thinkReason("gm", 0, 4, 1, 1000));
+        traj.pipeInput("gm", Fixtures.thinkReason("gm", 1, 3, 1, 1000));
+        assertTrue(dlq.readValue().getReason().contains("groupSize 3 differs from 4"));
+        assertTrue(out.isEmpty());
+    }
+}
