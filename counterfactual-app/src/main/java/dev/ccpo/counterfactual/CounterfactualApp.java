@@ -1,0 +1,113 @@
+package dev.ccpo.counterfactual;
+
+import dev.ccpo.avro.Trajectory;
+import dev.ccpo.cli.Cli;
+import dev.ccpo.cli.Progress;
+import dev.ccpo.config.CommonKeys;
+import dev.ccpo.config.Config;
+import dev.ccpo.config.ConfigSpec;
+import dev.ccpo.kafka.TransactionalWorker;
+import dev.ccpo.policy.ChatModel;
+import dev.ccpo.policy.SamplingParams;
+import dev.ccpo.policy.reward.Verifier;
+import dev.ccpo.policy.team.PromptLibrary;
+import dev.ccpo.policy.team.TeamSpec;
+import dev.ccpo.serde.RecordSerdes;
+import dev.ccpo.weights.WeightsFollower;
+import dev.ccpo.worker.RolePolicies;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/** Counterfactual worker: trajectories in, one CounterfactualOutcome per (trajectory, masked agent) out, exactly once. */
+public final class CounterfactualApp {
+    public static final String GROUP = "ccpo-counterfactual";
+
+    public static ConfigSpec spec() {
+        return CommonKeys.spec("counterfactual")
+                .string("worker.id", "cf-1", "Unique id of this instance; names its transactional id (ccpo-counterfactual-<id>).")
+                .integer("counterfactual.samples", 1, 1, 1024, "K: Reasoner-alone re-runs per trajectory (THINK_REASON); ccpo.md uses 1 per joint sample.")
+                .decimal("temperature", 1.0, 0.0, 10.0, "Sampling temperature of the re-runs.")
+                .decimal("top.p", 1.0, 0.0, 1.0, "Nucleus top-p of the re-runs.")
+                .integer("max.new.tokens", 256, 1, 65_536, "Max tokens of a re-run answer.")
+                .longKey("seed", 0L, Long.MIN_VALUE, "Base seed; each trajectory's seed derives from it and the trajectoryId.")
+                .string("model.dir", "", "Base checkpoint folder (config.json, tokenizer, safetensors). Required.")
+                .string("model.id", "", "Identifies the base model; weights for another model id are refused. Required.")
+                .string("device", "cpu", "DJL device: cpu or gpu.")
+                .bool("weights.follow", true, "Follow the weights topic; swap between records.")
+                .integer("weights.keep.versions", 2, 1, 64, "Weight versions kept per role, to re-run with the trajectory's own version.")
+                .integer("max.poll.records", 8, 1, 10_000, "Trajectories per transaction; keep their work well under transaction.timeout.ms.")
+                .integer("transaction.timeout.ms", 300_000, 1000, 900_000, "Producer transaction timeout.");
+    }
+
+    public static void main(String[] args) throws Exception {
+        Config cfg = Cli.configOrExit(spec(), args);
+        String modelDir = required(cfg, "model.dir");
+        String modelId = required(cfg, "model.id");
+        String workerId = cfg.string("worker.id");
+        String device = cfg.string("device");
+        RecordSerdes serdes = RecordSerdes.fromConfig(cfg);
+        Map<String, Object> kafka = cfg.kafkaClientProperties();
+
+        // Only the Reasoner (THINK_REASON) ever runs here; VOTING needs no model.
+        Map<String, ChatModel> initial = new LinkedHashMap<>();
+        for (String role : TeamSpec.thinkReason().policyKeys()) initial.put(role, CausalLmBridge.open(Path.of(modelDir), device));
+        int vocab = initial.values().iterator().next().vocabSize();
+        RolePolicies<ChatModel> policies = new RolePolicies<>(initial, 0,
+                (role, bytes) -> CausalLmBridge.openWithWeights(Path.of(modelDir), device, bytes), cfg.integer("weights.keep.versions"));
+        WeightsFollower follower = cfg.bool("weights.follow")
+                ? new WeightsFollower(kafka, cfg.string(CommonKeys.TOPIC_WEIGHTS), serdes.weights(), modelId, workerId + "-weights").start()
+                : null;
+
+        try (Verifier verifier = new Verifier()) {
+            SamplingParams params = new SamplingParams((float) cfg.decimal("temperature"), (float) cfg.decimal("top.p"),
+                    cfg.integer("max.new.tokens"), List.of(), cfg.longValue("seed"));
+            CounterfactualComputer computer = new CounterfactualComputer(policies, new PromptLibrary(), verifier, params,
+                    cfg.integer("counterfactual.samples"), cfg.longValue("seed"), workerId);
+            CounterfactualHandler handler = new CounterfactualHandler(computer, policies,
+                    follower == null ? null : follower::newerThan, serdes.counterfactual(), cfg.string(CommonKeys.TOPIC_COUNTERFACTUALS), vocab);
+            TransactionalWorker<Trajectory> worker = new TransactionalWorker<>(kafka, GROUP, workerId,
+                    cfg.string(CommonKeys.TOPIC_TRAJECTORIES), serdes.trajectory().deserializer(), handler,
+                    cfg.string(CommonKeys.TOPIC_DLQ), serdes.deadLetter(), cfg.integer("max.poll.records"),
+                    cfg.integer("transaction.timeout.ms"));
+            Progress progress = new Progress("counterfactual " + workerId, "trajectories", -1, 5000, System.out);
+            long start = System.nanoTime();
+            ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor();
+            ticker.scheduleAtFixedRate(() -> {
+                double s = Math.max(1e-9, (System.nanoTime() - start) / 1e9);
+                progress.update(worker.processed(), String.format("%.2f traj/s, %.2f outcomes/s, %d dead-lettered, policy v%d",
+                        worker.processed() / s, worker.produced() / s, worker.deadLettered(), policies.version()));
+            }, 5, 5, TimeUnit.SECONDS);
+            Thread runner = new Thread(() -> {
+                try {
+                    worker.run();
+                } catch (RuntimeException e) {
+                    // The batch was aborted and the clients closed; exit non-zero so the restart resumes from the
+                    // last commit. halt, not exit: exit would wait for the shutdown hook, which joins this thread.
+                    System.err.println("counterfactual worker failed: " + e);
+                    Runtime.getRuntime().halt(1);
+                }
+            }, "counterfactual-worker");
+            runner.start();
+            // SIGTERM: the batch in progress is finished and committed, then the clients close.
+            Cli.awaitShutdown(() -> {
+                worker.stop();
+                try { runner.join(); } catch (InterruptedException e) { Thread.currentThread().interrupt(); }
+                ticker.shutdownNow();
+                if (follower != null) follower.close();
+                policies.close();
+            });
+        }
+    }
+
+    private static String required(Config cfg, String key) {
+        String v = cfg.string(key);
+        if (v.isBlank()) throw new IllegalArgumentException(key + " is required (see counterfactual-app/README.md)");
+        return v;
+    }
+}

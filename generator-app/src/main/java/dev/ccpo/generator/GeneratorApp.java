@@ -1,0 +1,139 @@
+package dev.ccpo.generator;
+
+import dev.ccpo.cli.Cli;
+import dev.ccpo.cli.Progress;
+import dev.ccpo.config.CommonKeys;
+import dev.ccpo.config.Config;
+import dev.ccpo.config.ConfigSpec;
+import dev.ccpo.policy.ChatModel;
+import dev.ccpo.policy.SamplingParams;
+import dev.ccpo.policy.data.TaskRecord;
+import dev.ccpo.policy.reward.Verifier;
+import dev.ccpo.policy.team.PromptLibrary;
+import dev.ccpo.policy.team.TeamRunner;
+import dev.ccpo.policy.team.TeamSpec;
+import dev.ccpo.policy.team.Topology;
+import dev.ccpo.serde.RecordSerdes;
+import dev.ccpo.weights.WeightsFollower;
+import dev.ccpo.worker.RolePolicies;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+
+/** Rollout generator: tasks in, GRPO groups of Trajectory records out. Keys: generator-app/README.md. */
+public final class GeneratorApp {
+
+    public static ConfigSpec spec() {
+        return CommonKeys.spec("generator")
+                .string("worker.id", "gen-1", "Unique id of this generator; part of every groupId and the client ids.")
+                .string("task.source", "synthetic", "'topic' (the tasks topic, group ccpo-generator), 'synthetic' (arithmetic tasks) or a dataset file path (DatasetLoader).")
+                .integer("epochs", 1, 1, 1_000_000, "Passes over a finite task list (synthetic or file).")
+                .longKey("shuffle.seed", 0L, Long.MIN_VALUE, "Seed of each epoch's shuffle (seed + epoch).")
+                .integer("synthetic.count", 1000, 1, 100_000_000, "Number of synthetic arithmetic tasks.")
+                .integer("synthetic.steps", 2, 1, 16, "Operations per synthetic arithmetic task.")
+                .choice("topology", "THINK_REASON", "Team topology.", "THINK_REASON", "VOTING")
+                .integer("voters", 3, 1, 64, "Voters for the VOTING topology.")
+                .integer("group.size", 8, 1, 1024, "G: rollouts per task (one GRPO group).")
+                .decimal("temperature", 1.0, 0.0, 10.0, "Sampling temperature.")
+                .decimal("top.p", 1.0, 0.0, 1.0, "Nucleus sampling top-p.")
+                .integer("max.new.tokens", 256, 1, 65_536, "Max generated tokens per turn.")
+                .longKey("seed", 0L, Long.MIN_VALUE, "Base sampling seed; group seeds derive from it and the groupId.")
+                .string("model.dir", "", "Base checkpoint folder (config.json, tokenizer, safetensors). Required.")
+                .string("model.id", "", "Identifies the base model; weights records for another model id are refused. Required.")
+                .string("device", "cpu", "DJL device: cpu or gpu.")
+                .bool("weights.follow", true, "Follow the weights topic and swap to newer weights between groups.")
+                .integer("groups.per.version", 8, 1, 1_000_000, "Groups the learner consumes per policy version (for staleness).")
+                .integer("max.policy.lag", 2, 0, 1_000_000, "Max versions the data may run ahead of the latest published policy.")
+                .choice("compression.type", "lz4", "Producer compression.", "lz4", "zstd")
+                .integer("linger.ms", 20, 0, 60_000, "Producer linger: batches a group's trajectories together.")
+                .integer("batch.size", 262_144, 1024, 16_777_216, "Producer batch size in bytes.")
+                .integer("max.request.size", 8_388_608, 1024, 104_857_600, "Producer max request size in bytes.");
+    }
+
+    public static void main(String[] args) throws Exception {
+        Config cfg = Cli.configOrExit(spec(), args);
+        String modelDir = required(cfg, "model.dir");
+        String modelId = required(cfg, "model.id");
+        String workerId = cfg.string("worker.id");
+        RecordSerdes serdes = RecordSerdes.fromConfig(cfg);
+        Map<String, Object> kafka = cfg.kafkaClientProperties();
+
+        TeamSpec team = TeamSpec.of(Topology.valueOf(cfg.string("topology")), cfg.integer("voters"));
+        Map<String, ChatModel> initial = new LinkedHashMap<>();
+        for (String role : team.policyKeys()) initial.put(role, CausalLmBridge.open(Path.of(modelDir), cfg.string("device")));
+        RolePolicies<ChatModel> policies = new RolePolicies<>(initial, 0,
+                (role, bytes) -> CausalLmBridge.openWithWeights(Path.of(modelDir), cfg.string("device"), bytes), 1);
+
+        TaskSource source = switch (cfg.string("task.source")) {
+            case "topic" -> new TopicTaskSource(kafka, cfg.string(CommonKeys.TOPIC_TASKS), serdes.task(), workerId);
+            case "synthetic" -> TaskSource.ofList(TaskSource.synthetic(cfg.longValue("shuffle.seed"), cfg.integer("synthetic.count"),
+                    cfg.integer("synthetic.steps")), cfg.integer("epochs"), cfg.longValue("shuffle.seed"));
+            default -> {
+                List<TaskRecord> tasks = TaskSource.fromFile(Path.of(cfg.string("task.source")));
+                yield TaskSource.ofList(tasks, cfg.integer("epochs"), cfg.longValue("shuffle.seed"));
+            }
+        };
+
+        WeightsFollower follower = cfg.bool("weights.follow")
+                ? new WeightsFollower(kafka, cfg.string(CommonKeys.TOPIC_WEIGHTS), serdes.weights(), modelId, workerId + "-weights").start()
+                : null;
+        GeneratorLoop.VersionSource versions = follower == null ? GeneratorLoop.NONE : new GeneratorLoop.VersionSource() {
+            public java.util.Optional<dev.ccpo.weights.WeightsBlob> newerThan(String role, long v) { return follower.newerThan(role, v); }
+            public long latestVersion() { return follower.latestVersion(); }
+            public long awaitVersion(long atLeast, Duration t) throws InterruptedException { return follower.awaitVersion(atLeast, t); }
+        };
+
+        try (Verifier verifier = new Verifier();
+             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProps(cfg, kafka, workerId),
+                     new ByteArraySerializer(), new ByteArraySerializer())) {
+            SamplingParams params = new SamplingParams((float) cfg.decimal("temperature"), (float) cfg.decimal("top.p"),
+                    cfg.integer("max.new.tokens"), List.of(), cfg.longValue("seed"));
+            GroupGenerator gen = new GroupGenerator(new TeamRunner(team, new PromptLibrary(), verifier), workerId,
+                    cfg.integer("group.size"), params, cfg.longValue("seed"));
+            GeneratorLoop loop = new GeneratorLoop(source, gen, policies, versions, producer, serdes.trajectory(),
+                    cfg.string(CommonKeys.TOPIC_TRAJECTORIES), cfg.integer("groups.per.version"), cfg.integer("max.policy.lag"),
+                    new Progress("generator " + workerId, "groups", -1, 5000, System.out));
+            CountDownLatch finished = new CountDownLatch(1);
+            Thread hook = new Thread(() -> {
+                loop.stop(); // the group in progress finishes and is flushed
+                try { finished.await(); } catch (InterruptedException ignored) { Thread.currentThread().interrupt(); }
+            }, "generator-shutdown");
+            Runtime.getRuntime().addShutdownHook(hook);
+            try {
+                long groups = loop.run();
+                System.out.printf("generator %s: %d groups, %d trajectories, %d tokens%n", workerId, groups, loop.trajectories(), loop.tokens());
+            } finally {
+                finished.countDown();
+                source.close();
+                if (follower != null) follower.close();
+                policies.close();
+            }
+        }
+    }
+
+    static Map<String, Object> producerProps(Config cfg, Map<String, Object> kafka, String workerId) {
+        Map<String, Object> p = new HashMap<>(kafka);
+        p.put(ProducerConfig.CLIENT_ID_CONFIG, workerId + "-trajectories");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true); // broker-side dedup of retried batches
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, cfg.string("compression.type"));
+        p.put(ProducerConfig.LINGER_MS_CONFIG, cfg.integer("linger.ms"));
+        p.put(ProducerConfig.BATCH_SIZE_CONFIG, cfg.integer("batch.size"));
+        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, cfg.integer("max.request.size"));
+        return p;
+    }
+
+    private static String required(Config cfg, String key) {
+        String v = cfg.string(key);
+        if (v.isBlank()) throw new IllegalArgumentException(key + " is required (see generator-app/README.md)");
+        return v;
+    }
+}

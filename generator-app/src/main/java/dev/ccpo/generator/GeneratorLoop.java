@@ -1,0 +1,124 @@
+package dev.ccpo.generator;
+
+import dev.ccpo.avro.Trajectory;
+import dev.ccpo.avro.Turn;
+import dev.ccpo.cli.Progress;
+import dev.ccpo.policy.ChatModel;
+import dev.ccpo.serde.AvroSerde;
+import dev.ccpo.worker.RolePolicies;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The generator's main loop: between groups swap to newer weights and respect bounded staleness,
+ * then roll out one group and send its G trajectories keyed by groupId (so a group stays in one
+ * partition and in order). {@link #stop()} lets the group in progress finish; then everything is flushed.
+ */
+public final class GeneratorLoop {
+
+    /** Published policy versions; normally the WeightsFollower. Null-free: use {@link #NONE} without a weights topic. */
+    public interface VersionSource extends RolePolicies.NewerWeights {
+        long latestVersion();
+        long awaitVersion(long atLeast, Duration timeout) throws InterruptedException;
+    }
+
+    /** No weights topic: the base model forever, staleness not enforced. */
+    public static final VersionSource NONE = new VersionSource() {
+        public Optional<dev.ccpo.weights.WeightsBlob> newerThan(String role, long v) { return Optional.empty(); }
+        public long latestVersion() { return Long.MAX_VALUE / 4; }
+        public long awaitVersion(long atLeast, Duration t) { return latestVersion(); }
+    };
+
+    private final TaskSource source;
+    private final GroupGenerator generator;
+    private final RolePolicies<ChatModel> policies;
+    private final VersionSource versions;
+    private final Producer<byte[], byte[]> producer;
+    private final AvroSerde<Trajectory> serde;
+    private final String topic;
+    private final int groupsPerVersion;
+    private final int maxPolicyLag;
+    private final Progress progress;
+    private volatile boolean running = true;
+
+    private long groups;
+    private long trajectories;
+    private long tokens;
+    private double rewardSum;
+    private String waiting = "";
+
+    public GeneratorLoop(TaskSource source, GroupGenerator generator, RolePolicies<ChatModel> policies, VersionSource versions,
+                         Producer<byte[], byte[]> producer, AvroSerde<Trajectory> serde, String topic,
+                         int groupsPerVersion, int maxPolicyLag, Progress progress) {
+        this.source = source;
+        this.generator = generator;
+        this.policies = policies;
+        this.versions = versions;
+        this.producer = producer;
+        this.serde = serde;
+        this.topic = topic;
+        this.groupsPerVersion = groupsPerVersion;
+        this.maxPolicyLag = maxPolicyLag;
+        this.progress = progress;
+    }
+
+    public void stop() { running = false; }
+
+    public long groups() { return groups; }
+
+    public long trajectories() { return trajectories; }
+
+    public long tokens() { return tokens; }
+
+    /** Runs until the source is exhausted or {@link #stop()}; returns the number of groups produced. */
+    public long run() throws InterruptedException {
+        long start = System.nanoTime();
+        while (running && source.hasMore()) {
+            policies.refresh(versions);
+            if (!withinStaleness()) continue;
+            Optional<TaskSource.Next> next = source.next();
+            if (next.isEmpty()) continue;
+            Map<String, ChatModel> models = new LinkedHashMap<>();
+            for (String role : policies.roles()) models.put(role, policies.current(role).model());
+            long version = policies.version();
+            List<Trajectory> group = generator.generate(next.get().task(), next.get().epoch(), models, version);
+            for (Trajectory t : group) {
+                producer.send(new ProducerRecord<>(topic, t.getGroupId().getBytes(StandardCharsets.UTF_8), serde.serialize(topic, t)));
+                trajectories++;
+                rewardSum += t.getReward();
+                for (Turn turn : t.getTurns()) tokens += turn.getOutputTokenIds().size();
+            }
+            groups++;
+            if (source instanceof TopicTaskSource ts) {
+                producer.flush(); // the group is durable before its task offset is committed
+                ts.commit();
+            }
+            double secs = Math.max(1e-9, (System.nanoTime() - start) / 1e9);
+            progress.update(groups, String.format("%.2f groups/s, %.0f tok/s, mean reward %.3f, policy v%d%s",
+                    groups / secs, tokens / secs, rewardSum / Math.max(1, trajectories), version, waiting));
+        }
+        producer.flush();
+        return groups;
+    }
+
+    /** Data version = groups / groups.per.version may exceed the latest published version by max.policy.lag at most. */
+    private boolean withinStaleness() throws InterruptedException {
+        long dataVersion = groups / groupsPerVersion;
+        long published = Math.max(versions.latestVersion(), 0);
+        if (dataVersion <= published + maxPolicyLag) {
+            waiting = "";
+            return true;
+        }
+        waiting = ", WAITING for policy v" + (dataVersion - maxPolicyLag) + " (have v" + published + ")";
+        progress.update(groups, waiting.substring(2));
+        versions.awaitVersion(dataVersion - maxPolicyLag, Duration.ofSeconds(1));
+        return false;
+    }
+}

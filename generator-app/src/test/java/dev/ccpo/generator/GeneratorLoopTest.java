@@ -1,0 +1,74 @@
+package dev.ccpo.generator;
+
+import dev.ccpo.avro.Trajectory;
+import dev.ccpo.cli.Progress;
+import dev.ccpo.policy.ChatModel;
+import dev.ccpo.policy.SamplingParams;
+import dev.ccpo.policy.data.TaskRecord;
+import dev.ccpo.policy.reward.AnswerKind;
+import dev.ccpo.policy.reward.Verifier;
+import dev.ccpo.policy.team.PromptLibrary;
+import dev.ccpo.policy.team.TeamRunner;
+import dev.ccpo.policy.team.TeamSpec;
+import dev.ccpo.serde.InMemorySchemaRegistryClient;
+import dev.ccpo.serde.RecordSerdes;
+import dev.ccpo.weights.WeightsBlob;
+import dev.ccpo.worker.RolePolicies;
+import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class GeneratorLoopTest {
+
+    @Test
+    void producesGroupsKeyedByGroupIdAndWaitsWhenTooStale() throws Exception {
+        RecordSerdes serdes = new RecordSerdes(new InMemorySchemaRegistryClient());
+        List<TaskRecord> tasks = new ArrayList<>();
+        for (int i = 0; i < 4; i++) tasks.add(new TaskRecord("t" + i, "d", "1+1?", "2", AnswerKind.NUMERIC));
+        MockProducer<byte[], byte[]> producer = new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
+        try (Verifier verifier = new Verifier()) {
+            TeamRunner runner = new TeamRunner(TeamSpec.thinkReason(), new PromptLibrary(), verifier);
+            GroupGenerator gen = new GroupGenerator(runner, "g", 3, new SamplingParams(1f, 1f, 8, List.of(), 0), 1);
+            Map<String, ChatModel> initial = new LinkedHashMap<>();
+            for (String role : runner.team().policyKeys()) initial.put(role, new FakeChatModel("2"));
+            RolePolicies<ChatModel> policies = new RolePolicies<>(initial, 0, (r, b) -> new FakeChatModel("2"), 1);
+            // Published version stays 0 until the loop has waited once, then jumps to 1.
+            List<Long> waits = new ArrayList<>();
+            long[] published = {0};
+            GeneratorLoop.VersionSource versions = new GeneratorLoop.VersionSource() {
+                public Optional<WeightsBlob> newerThan(String role, long v) { return Optional.empty(); }
+                public long latestVersion() { return published[0]; }
+                public long awaitVersion(long atLeast, Duration t) { waits.add(atLeast); published[0] = atLeast; return atLeast; }
+            };
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            GeneratorLoop loop = new GeneratorLoop(TaskSource.ofList(tasks, 1, 5), gen, policies, versions, producer,
+                    serdes.trajectory(), "ccpo.trajectories", 1, 1, new Progress("gen", "groups", -1, 0, new PrintStream(out)));
+            assertEquals(4, loop.run());
+
+            List<ProducerRecord<byte[], byte[]>> sent = producer.history();
+            assertEquals(12, sent.size(), "4 groups x G=3");
+            for (ProducerRecord<byte[], byte[]> r : sent) {
+                Trajectory t = serdes.trajectory().deserialize(r.topic(), r.value());
+                assertEquals(t.getGroupId(), new String(r.key(), StandardCharsets.UTF_8), "keyed by groupId");
+            }
+            // groups.per.version=1, lag=1: group 2 needs v1 published, group 3 needs v2
+            assertEquals(List.of(1L, 2L), waits);
+            assertTrue(out.toString().contains("WAITING for policy v1"), out.toString());
+            assertTrue(out.toString().contains("groups/s"), out.toString());
+        }
+    }
+}
