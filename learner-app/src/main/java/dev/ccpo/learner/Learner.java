@@ -1,0 +1,225 @@
+package dev.ccpo.learner;
+
+import ai.djl.Device;
+import dev.ccpo.avro.AgentAdvantage;
+import dev.ccpo.config.CommonKeys;
+import dev.ccpo.config.Config;
+import dev.ccpo.policy.model.CausalLM;
+import dev.ccpo.policy.model.CharTokenizer;
+import dev.ccpo.policy.model.Devices;
+import dev.ccpo.policy.model.ModelConfig;
+import dev.ccpo.serde.DeadLetterPublisher;
+import dev.ccpo.serde.RecordSerdes;
+import dev.ccpo.weights.WeightsPublisher;
+import java.io.*;
+import java.nio.file.*;
+import java.time.Duration;
+import java.util.*;
+import org.apache.kafka.clients.consumer.*;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * The learner service: advantages in, weights out. Offsets live in the checkpoint (partitions are
+ * assigned, not subscribed, and never committed), so a restart resumes exactly where the last
+ * checkpoint left off: nothing trained twice, nothing skipped.
+ */
+public final class Learner implements AutoCloseable {
+    private final Config c;
+    private final List<String> roles;
+    private final Map<String, PolicyTrainer> trainers = new LinkedHashMap<>(); // role -> trainer (shared: same one)
+    private final GroupBatcher batcher;
+    private final CheckpointStore store;
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final KafkaProducer<byte[], byte[]> producer;
+    private final RecordSerdes serdes;
+    private final WeightsPublisher publisher;
+    private final DeadLetterPublisher dlq;
+    private final String topic;
+    private long step;
+    private long version;
+    private long frozenSkipped;
+    private volatile boolean stop;
+    private final List<String> trainedHere = Collections.synchronizedList(new ArrayList<>());
+
+    public Learner(Config c) {
+        this.c = c;
+        this.roles = Arrays.stream(c.string("roles").split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+        if (roles.isEmpty()) throw new IllegalArgumentException("roles must name at least one role");
+        this.store = new CheckpointStore(Paths.get(c.string("checkpoint.dir")), c.integer("checkpoint.keep"));
+        this.batcher = new GroupBatcher(c.integer("batch.groups"), c.longValue("max.policy.lag"));
+        Device device = Devices.pick(c.string("device"));
+        Optional<CheckpointStore.Loaded> ck = store.latest();
+        boolean shared = c.string("policy.sharing").equals("shared");
+        PolicyTrainer sharedTrainer = null;
+        for (String role : roles) {
+            if (shared && sharedTrainer != null) { trainers.put(role, sharedTrainer); continue; }
+            String part = shared ? "shared" : role;
+            CausalLM model = ck.isPresent() ? CausalLM.open(ck.get().dir().resolve(part), device) : initial(device);
+            PolicyTrainer t = new PolicyTrainer(model, c.decimal("kl.coef") > 0 ? initial(device) : null,
+                    LearnerKeys.optimizer(c), LearnerKeys.loss(c), c.integer("micro.batch.size"), (float) c.decimal("temperature"));
+            if (ck.isPresent()) loadOptimizer(t, ck.get().dir().resolve(part + ".adamw"));
+            trainers.put(role, t);
+            if (shared) sharedTrainer = t;
+        }
+        ck.ifPresent(l -> {
+            step = l.meta().step();
+            version = l.meta().policyVersion();
+            batcher.restore(l.meta().offsets(), l.meta().trainedGroups());
+        });
+        this.serdes = RecordSerdes.fromConfig(c);
+        this.topic = c.string(CommonKeys.TOPIC_ADVANTAGES);
+        Map<String, Object> cp = new HashMap<>(c.kafkaClientProperties());
+        cp.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, c.string(CommonKeys.BOOTSTRAP_SERVERS));
+        cp.put(ConsumerConfig.GROUP_ID_CONFIG, c.string("group.id"));
+        cp.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        cp.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        this.consumer = new KafkaConsumer<>(cp, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        Map<String, Object> pp = new HashMap<>(c.kafkaClientProperties());
+        pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, c.string(CommonKeys.BOOTSTRAP_SERVERS));
+        pp.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, c.string("transactional.id"));
+        pp.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 8 << 20);
+        this.producer = new KafkaProducer<>(pp, new ByteArraySerializer(), new ByteArraySerializer());
+        producer.initTransactions();
+        this.publisher = new WeightsPublisher(producer, serdes.weights(), c.string(CommonKeys.TOPIC_WEIGHTS), 512 * 1024,
+                c.longValue("weights.inline.max.bytes"), Paths.get(c.string("weights.dir")));
+        this.dlq = new DeadLetterPublisher(producer, serdes.deadLetter(), c.string(CommonKeys.TOPIC_DLQ), "learner");
+        assignAndSeek(ck.map(l -> l.meta().offsets()).orElse(Map.of()));
+    }
+
+    private CausalLM initial(Device device) {
+        String dir = c.string("model.dir");
+        if (!dir.isBlank()) return CausalLM.open(Paths.get(dir), device);
+        return CausalLM.init(ModelConfig.tiny(CharTokenizer.VOCAB), new CharTokenizer(), c.longValue("seed"), device);
+    }
+
+    private void assignAndSeek(Map<Integer, Long> offsets) {
+        List<TopicPartition> tps = new ArrayList<>();
+        for (PartitionInfo p : consumer.partitionsFor(topic, Duration.ofSeconds(30)))
+            tps.add(new TopicPartition(topic, p.partition()));
+        consumer.assign(tps);
+        for (TopicPartition tp : tps) {
+            Long off = offsets.get(tp.partition());
+            if (off != null) consumer.seek(tp, off);
+            else consumer.seekToBeginning(List.of(tp));
+        }
+    }
+
+    public long step() { return step; }
+    public long policyVersion() { return version; }
+    public void requestStop() { stop = true; }
+    /** Group ids trained by this instance, in order (tests, diagnostics). */
+    public List<String> trainedGroups() { return List.copyOf(trainedHere); }
+
+    /** Polls and trains until {@link #requestStop} or maxSteps (<=0 = unbounded); checkpoints on a graceful stop. */
+    public void run(long maxSteps, boolean checkpointOnStop) {
+        while (!stop && (maxSteps <= 0 || step < maxSteps)) {
+            for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                AgentAdvantage rec;
+                try {
+                    rec = serdes.advantage().deserialize(r.topic(), r.value());
+                } catch (RuntimeException e) {
+                    producer.beginTransaction();
+                    dlq.publish(r, "learner: undecodable AgentAdvantage", e);
+                    producer.commitTransaction();
+                    continue;
+                }
+                batcher.add(r.partition(), r.offset(), rec);
+            }
+            while (!stop && batcher.hasStep() && (maxSteps <= 0 || step < maxSteps)) trainOne();
+        }
+        if (checkpointOnStop) checkpoint();
+    }
+
+    private void trainOne() {
+        GroupBatcher.Step s = batcher.nextStep(version).orElse(null);
+        if (s == null) return;
+        for (GroupBatcher.Group g : s.groups()) trainedHere.add(g.groupId());
+        int alt = c.integer("alternate.steps");
+        String active = alt == 0 ? null : roles.get((int) ((step / alt) % roles.size()));
+        Map<PolicyTrainer, List<AgentAdvantage>> byTrainer = new LinkedHashMap<>();
+        for (AgentAdvantage r : s.records()) {
+            String role = r.getRole().toString();
+            PolicyTrainer t = trainers.get(role);
+            if (t == null || (active != null && !active.equals(role)) || r.getOutputTokenIds().isEmpty()) {
+                frozenSkipped++; // frozen role this step, unknown role or nothing to score: counted, not trained
+                continue;
+            }
+            byTrainer.computeIfAbsent(t, k -> new ArrayList<>()).add(r);
+        }
+        step++;
+        for (Map.Entry<PolicyTrainer, List<AgentAdvantage>> e : byTrainer.entrySet()) {
+            PolicyTrainer.StepMetrics m = e.getKey().step(e.getValue());
+            long lag = version - e.getValue().stream().mapToLong(AgentAdvantage::getPolicyVersion).min().orElse(version);
+            System.out.printf(Locale.ROOT, "step %d role %s loss %.5f |A| %.4f clip %.3f kl %.5f gnorm %.4f lr %.2e"
+                            + " tok/s %.1f version %d lag %d dropped %d skipped %d%n", step, roleOf(e.getKey()), m.loss(),
+                    m.meanAbsAdv(), m.clipFraction(), m.approxKl(), m.gradNorm(), m.lr(), m.tokensPerSecond(), version, lag,
+                    batcher.droppedStaleTotal(), frozenSkipped);
+        }
+        if (step % c.integer("publish.every") == 0) publish();
+        if (step % c.integer("checkpoint.every") == 0) checkpoint();
+    }
+
+    private String roleOf(PolicyTrainer t) {
+        List<String> rs = new ArrayList<>();
+        trainers.forEach((r, x) -> { if (x == t) rs.add(r); });
+        return String.join("+", rs);
+    }
+
+    /** Publishes every role's weights as policyVersion+1 in one transaction. */
+    private void publish() {
+        producer.beginTransaction();
+        try {
+            for (Map.Entry<String, PolicyTrainer> e : trainers.entrySet())
+                publisher.publish(modelId(), e.getKey(), version + 1, e.getValue().model().exportWeights());
+            producer.commitTransaction();
+            version++;
+        } catch (RuntimeException e) {
+            producer.abortTransaction();
+            throw e;
+        }
+    }
+
+    private String modelId() {
+        String d = c.string("model.dir");
+        return d.isBlank() ? "tiny" : Paths.get(d).getFileName().toString();
+    }
+
+    public void checkpoint() {
+        Set<PolicyTrainer> done = new HashSet<>();
+        boolean shared = c.string("policy.sharing").equals("shared");
+        store.save(new CheckpointStore.Meta(step, version, batcher.resumeOffsets(), batcher.trainedAfterResume()), dir -> {
+            for (Map.Entry<String, PolicyTrainer> e : trainers.entrySet()) {
+                if (!done.add(e.getValue())) continue;
+                String part = shared ? "shared" : e.getKey();
+                e.getValue().model().save(dir.resolve(part));
+                try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(
+                        Files.newOutputStream(dir.resolve(part + ".adamw"))))) {
+                    e.getValue().optimizer().save(out);
+                }
+            }
+        });
+    }
+
+    private static void loadOptimizer(PolicyTrainer t, Path file) {
+        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file)))) {
+            t.optimizer().load(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException("checkpoint optimizer state " + file + " unreadable: " + e, e);
+        }
+    }
+
+    @Override
+    public void close() {
+        consumer.close();
+        producer.close();
+        for (PolicyTrainer t : new HashSet<>(trainers.values())) {
+            t.close();
+            t.model().close();
+        }
+    }
+}

@@ -1,0 +1,35 @@
+package dev.ccpo.learner;
+
+import dev.ccpo.cli.Cli;
+import dev.ccpo.config.Config;
+
+/** Entry point: config, then train until SIGTERM (finish the step, checkpoint, exit 0). */
+public final class LearnerApp {
+    private LearnerApp() {}
+
+    public static void main(String[] args) throws Exception {
+        Config c = Cli.configOrExit(LearnerKeys.spec(), args);
+        Learner learner = new Learner(c);
+        Thread loop = new Thread(() -> {
+            try {
+                learner.run(0, true);
+            } catch (RuntimeException e) {
+                // a failed step must not leave the JVM waiting for SIGTERM: report and exit non-zero
+                e.printStackTrace();
+                learner.close();
+                Runtime.getRuntime().halt(1);
+            } finally {
+                learner.close();
+            }
+        }, "learner");
+        loop.start();
+        Cli.awaitShutdown(() -> {
+            learner.requestStop();
+            try {
+                loop.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+    }
+}
