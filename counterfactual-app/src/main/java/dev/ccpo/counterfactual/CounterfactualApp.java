@@ -1,5 +1,7 @@
 package dev.ccpo.counterfactual;
 
+import dev.ccpo.policy.model.CausalLM;
+import dev.ccpo.policy.model.Devices;
 import dev.ccpo.avro.Trajectory;
 import dev.ccpo.cli.Cli;
 import dev.ccpo.cli.Progress;
@@ -38,7 +40,7 @@ public final class CounterfactualApp {
                 .longKey("seed", 0L, Long.MIN_VALUE, "Base seed; each trajectory's seed derives from it and the trajectoryId.")
                 .string("model.dir", "", "Base checkpoint folder (config.json, tokenizer, safetensors). Required.")
                 .string("model.id", "", "Identifies the base model; weights for another model id are refused. Required.")
-                .string("device", "cpu", "DJL device: cpu or gpu.")
+                .string("device", "auto", "DJL device: auto (CUDA when present), cpu, cuda or cuda:N.")
                 .bool("weights.follow", true, "Follow the weights topic; swap between records.")
                 .integer("weights.keep.versions", 2, 1, 64, "Weight versions kept per role, to re-run with the trajectory's own version.")
                 .integer("max.poll.records", 8, 1, 10_000, "Trajectories per transaction; keep their work well under transaction.timeout.ms.")
@@ -56,10 +58,10 @@ public final class CounterfactualApp {
 
         // Only the Reasoner (THINK_REASON) ever runs here; VOTING needs no model.
         Map<String, ChatModel> initial = new LinkedHashMap<>();
-        for (String role : TeamSpec.thinkReason().policyKeys()) initial.put(role, CausalLmBridge.open(Path.of(modelDir), device));
+        for (String role : TeamSpec.thinkReason().policyKeys()) initial.put(role, CausalLM.open(Path.of(modelDir), Devices.pick(device)));
         int vocab = initial.values().iterator().next().vocabSize();
         RolePolicies<ChatModel> policies = new RolePolicies<>(initial, 0,
-                (role, bytes) -> CausalLmBridge.openWithWeights(Path.of(modelDir), device, bytes), cfg.integer("weights.keep.versions"));
+                (role, bytes) -> CausalLM.open(Path.of(modelDir), Devices.pick(device), bytes), cfg.integer("weights.keep.versions"));
         WeightsFollower follower = cfg.bool("weights.follow")
                 ? new WeightsFollower(kafka, cfg.string(CommonKeys.TOPIC_WEIGHTS), serdes.weights(), modelId, workerId + "-weights").start()
                 : null;

@@ -1,5 +1,7 @@
 package dev.ccpo.generator;
 
+import dev.ccpo.policy.model.CausalLM;
+import dev.ccpo.policy.model.Devices;
 import dev.ccpo.cli.Cli;
 import dev.ccpo.cli.Progress;
 import dev.ccpo.config.CommonKeys;
@@ -48,7 +50,7 @@ public final class GeneratorApp {
                 .longKey("seed", 0L, Long.MIN_VALUE, "Base sampling seed; group seeds derive from it and the groupId.")
                 .string("model.dir", "", "Base checkpoint folder (config.json, tokenizer, safetensors). Required.")
                 .string("model.id", "", "Identifies the base model; weights records for another model id are refused. Required.")
-                .string("device", "cpu", "DJL device: cpu or gpu.")
+                .string("device", "auto", "DJL device: auto (CUDA when present), cpu, cuda or cuda:N.")
                 .bool("weights.follow", true, "Follow the weights topic and swap to newer weights between groups.")
                 .integer("groups.per.version", 8, 1, 1_000_000, "Groups the learner consumes per policy version (for staleness).")
                 .integer("max.policy.lag", 2, 0, 1_000_000, "Max versions the data may run ahead of the latest published policy.")
@@ -68,9 +70,9 @@ public final class GeneratorApp {
 
         TeamSpec team = TeamSpec.of(Topology.valueOf(cfg.string("topology")), cfg.integer("voters"));
         Map<String, ChatModel> initial = new LinkedHashMap<>();
-        for (String role : team.policyKeys()) initial.put(role, CausalLmBridge.open(Path.of(modelDir), cfg.string("device")));
+        for (String role : team.policyKeys()) initial.put(role, CausalLM.open(Path.of(modelDir), Devices.pick(cfg.string("device"))));
         RolePolicies<ChatModel> policies = new RolePolicies<>(initial, 0,
-                (role, bytes) -> CausalLmBridge.openWithWeights(Path.of(modelDir), cfg.string("device"), bytes), 1);
+                (role, bytes) -> CausalLM.open(Path.of(modelDir), Devices.pick(cfg.string("device")), bytes), 1);
 
         TaskSource source = switch (cfg.string("task.source")) {
             case "topic" -> new TopicTaskSource(kafka, cfg.string(CommonKeys.TOPIC_TASKS), serdes.task(), workerId);

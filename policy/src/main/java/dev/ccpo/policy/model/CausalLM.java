@@ -62,6 +62,18 @@ public final class CausalLM implements ChatModel, AutoCloseable {
         }
     }
 
+    /** The base checkpoint's architecture and tokenizer with other weights (a published policy version); closes it and rethrows if they do not fit. */
+    public static CausalLM open(Path checkpointDir, Device device, byte[] safetensors) {
+        CausalLM m = open(checkpointDir, device);
+        try {
+            m.importWeights(safetensors);
+            return m;
+        } catch (RuntimeException e) {
+            m.close();
+            throw e;
+        }
+    }
+
     /** Fresh random init (seeded): tests and the demo's tiny model. */
     public static CausalLM init(ModelConfig config, TextTokenizer tokenizer, long seed, Device device) {
         return new CausalLM(config, tokenizer, device, Checkpoint.randomInit(config, seed));
