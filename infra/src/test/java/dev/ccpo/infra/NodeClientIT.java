@@ -30,9 +30,14 @@ class NodeClientIT {
         if (!onPath("node") || !onPath("npm"))
             fail("node and npm must be on PATH for NodeClientIT (CI installs Node 20); PATH=" + System.getenv("PATH"));
         if (!Files.isDirectory(DIR.resolve("node_modules"))) {
-            Process npm = new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund").directory(DIR.toFile()).inheritIO().start();
-            assertTrue(npm.waitFor(300, TimeUnit.SECONDS), "npm ci timed out in " + DIR);
-            assertEquals(0, npm.exitValue(), "npm ci failed in " + DIR);
+            // never inheritIO(): npm would share (and set non-blocking) the forked test JVM's stdin/stdout,
+            // which surefire uses as its command channel ("std/in stream corrupted")
+            Path log = Path.of("target", "npm-ci.log").toAbsolutePath();
+            Process npm = new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund").directory(DIR.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            assertTrue(npm.waitFor(300, TimeUnit.SECONDS), "npm ci timed out in " + DIR + "; see " + log);
+            assertEquals(0, npm.exitValue(), "npm ci failed in " + DIR + ":\n" + Files.readString(log));
         }
         try (LocalCluster cluster = LocalCluster.start()) {
             String topic = "node.it";
@@ -47,7 +52,8 @@ class NodeClientIT {
                 p.send(new ProducerRecord<>(topic, "j", serdes.trajectory().serialize(topic, trajectory))).get(30, TimeUnit.SECONDS);
             }
             Process node = new ProcessBuilder("node", "test.mjs", cluster.bootstrapServers(), cluster.registryUrl(), topic, "2")
-                    .directory(DIR.toFile()).redirectErrorStream(true).start();
+                    .directory(DIR.toFile()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .redirectErrorStream(true).start();
             boolean finished = node.waitFor(120, TimeUnit.SECONDS);
             String out = new String(node.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!finished) node.destroyForcibly();
