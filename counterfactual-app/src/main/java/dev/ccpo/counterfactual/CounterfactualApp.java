@@ -40,6 +40,7 @@ public final class CounterfactualApp {
                 .longKey("seed", 0L, Long.MIN_VALUE, "Base seed; each trajectory's seed derives from it and the trajectoryId.")
                 .string("model.dir", "", "Base checkpoint folder (config.json, tokenizer, safetensors). Required.")
                 .string("model.id", "", "Identifies the base model; weights for another model id are refused. Required.")
+                .string("prompts.dir", "", "Folder of prompt templates (<name>.txt) overriding the built-in ones; empty = built-in.")
                 .string("device", "auto", "DJL device: auto (CUDA when present), cpu, cuda or cuda:N.")
                 .bool("weights.follow", true, "Follow the weights topic; swap between records.")
                 .integer("weights.keep.versions", 2, 1, 64, "Weight versions kept per role, to re-run with the trajectory's own version.")
@@ -69,7 +70,7 @@ public final class CounterfactualApp {
         try (Verifier verifier = new Verifier()) {
             SamplingParams params = new SamplingParams((float) cfg.decimal("temperature"), (float) cfg.decimal("top.p"),
                     cfg.integer("max.new.tokens"), List.of(), cfg.longValue("seed"));
-            CounterfactualComputer computer = new CounterfactualComputer(policies, new PromptLibrary(), verifier, params,
+            CounterfactualComputer computer = new CounterfactualComputer(policies, prompts(cfg), verifier, params,
                     cfg.integer("counterfactual.samples"), cfg.longValue("seed"), workerId);
             CounterfactualHandler handler = new CounterfactualHandler(computer, policies,
                     follower == null ? null : follower::newerThan, serdes.counterfactual(), cfg.string(CommonKeys.TOPIC_COUNTERFACTUALS), vocab);
@@ -105,6 +106,13 @@ public final class CounterfactualApp {
                 policies.close();
             });
         }
+    }
+
+    private static PromptLibrary prompts(Config cfg) {
+        String dir = cfg.string("prompts.dir");
+        if (dir.isBlank()) return new PromptLibrary();
+        if (!java.nio.file.Files.isDirectory(Path.of(dir))) throw new IllegalArgumentException("prompts.dir: no such folder " + dir);
+        return new PromptLibrary(Path.of(dir));
     }
 
     private static String required(Config cfg, String key) {

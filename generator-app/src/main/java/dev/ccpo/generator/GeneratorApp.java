@@ -50,6 +50,7 @@ public final class GeneratorApp {
                 .longKey("seed", 0L, Long.MIN_VALUE, "Base sampling seed; group seeds derive from it and the groupId.")
                 .string("model.dir", "", "Base checkpoint folder (config.json, tokenizer, safetensors). Required.")
                 .string("model.id", "", "Identifies the base model; weights records for another model id are refused. Required.")
+                .string("prompts.dir", "", "Folder of prompt templates (<name>.txt) overriding the built-in ones; empty = built-in.")
                 .string("device", "auto", "DJL device: auto (CUDA when present), cpu, cuda or cuda:N.")
                 .bool("weights.follow", true, "Follow the weights topic and swap to newer weights between groups.")
                 .integer("groups.per.version", 8, 1, 1_000_000, "Groups the learner consumes per policy version (for staleness).")
@@ -98,7 +99,7 @@ public final class GeneratorApp {
                      new ByteArraySerializer(), new ByteArraySerializer())) {
             SamplingParams params = new SamplingParams((float) cfg.decimal("temperature"), (float) cfg.decimal("top.p"),
                     cfg.integer("max.new.tokens"), List.of(), cfg.longValue("seed"));
-            GroupGenerator gen = new GroupGenerator(new TeamRunner(team, new PromptLibrary(), verifier), workerId,
+            GroupGenerator gen = new GroupGenerator(new TeamRunner(team, prompts(cfg), verifier), workerId,
                     cfg.integer("group.size"), params, cfg.longValue("seed"));
             GeneratorLoop loop = new GeneratorLoop(source, gen, policies, versions, producer, serdes.trajectory(),
                     cfg.string(CommonKeys.TOPIC_TRAJECTORIES), cfg.integer("groups.per.version"), cfg.integer("max.policy.lag"),
@@ -131,6 +132,13 @@ public final class GeneratorApp {
         p.put(ProducerConfig.BATCH_SIZE_CONFIG, cfg.integer("batch.size"));
         p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, cfg.integer("max.request.size"));
         return p;
+    }
+
+    private static PromptLibrary prompts(Config cfg) {
+        String dir = cfg.string("prompts.dir");
+        if (dir.isBlank()) return new PromptLibrary();
+        if (!java.nio.file.Files.isDirectory(Path.of(dir))) throw new IllegalArgumentException("prompts.dir: no such folder " + dir);
+        return new PromptLibrary(Path.of(dir));
     }
 
     private static String required(Config cfg, String key) {
