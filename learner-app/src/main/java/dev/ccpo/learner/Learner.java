@@ -185,6 +185,7 @@ public final class Learner implements AutoCloseable {
     }
 
     private String modelId() {
+        if (!c.string("model.id").isBlank()) return c.string("model.id");
         String d = c.string("model.dir");
         return d.isBlank() ? "tiny" : Paths.get(d).getFileName().toString();
     }

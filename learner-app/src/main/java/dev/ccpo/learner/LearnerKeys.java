@@ -11,6 +11,7 @@ public final class LearnerKeys {
     public static ConfigSpec spec() {
         return CommonKeys.spec("learner")
                 .string("model.dir", "", "Folder of the initial model (CausalLM.open); empty = fresh tiny model (tests/demo).")
+                .string("model.id", "", "Model id written into published weights (workers refuse other ids); empty = model.dir's folder name, or 'tiny'.")
                 .string("roles", "thinker,reasoner", "Comma-separated roles; one policy per role unless policy.sharing=shared.")
                 .choice("policy.sharing", "per-role", "One CausalLM per role, or one shared by all roles.", "per-role", "shared")
                 .string("device", "auto", "auto | cpu | cuda | cuda:N.")

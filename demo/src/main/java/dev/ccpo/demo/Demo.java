@@ -1,0 +1,258 @@
+package dev.ccpo.demo;
+
+import ai.djl.Device;
+import dev.ccpo.config.CommonKeys;
+import dev.ccpo.config.Config;
+import dev.ccpo.config.ConfigSpec;
+import dev.ccpo.counterfactual.CounterfactualApp;
+import dev.ccpo.credit.CreditStreamApp;
+import dev.ccpo.generator.GeneratorApp;
+import dev.ccpo.infra.LocalCluster;
+import dev.ccpo.learner.LearnerApp;
+import dev.ccpo.policy.model.CausalLM;
+import dev.ccpo.policy.reward.Verifier;
+import dev.ccpo.policy.team.PromptLibrary;
+import dev.ccpo.serde.RecordSerdes;
+import dev.ccpo.weights.WeightsBlob;
+import dev.ccpo.weights.WeightsFollower;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * The embedded CCPO demo: a real Kafka broker and schema registry, the four services as child processes, a tiny
+ * THINK_REASON team trained on synthetic arithmetic, held-out accuracy every few policy versions, and a report.
+ * Every key has a default that runs on a laptop; {@code --help} lists them.
+ */
+public final class Demo {
+    static final String THINKER = "thinker";
+    static final String REASONER = "reasoner";
+
+    public static ConfigSpec spec() {
+        return new ConfigSpec("demo")
+                .string("work.dir", "ccpo-local/demo", "Where the warm-start cache, service logs, checkpoints and reports go.")
+                .string("report.dir", "", "Report folder; empty = <work.dir>/report-<credit.mode>.")
+                .choice("credit.mode", "ccpo", "Credit rule of the credit app.", "ccpo", "ccpo-bonus", "shared")
+                .decimal("budget.minutes", 12.0, 0.1, 10_000, "Wall-clock budget of the RL phase (the warm start is extra, and cached).")
+                .integer("max.versions", 0, 0, 1_000_000, "Stop after this many published policy versions; 0 = only the budget.")
+                .longKey("seed", 1L, 0L, "Seed of the tasks, the model init and the sampling.")
+                .integer("task.steps", 2, 1, 8, "Operations per arithmetic task.")
+                .integer("group.size", 8, 2, 64, "G: rollouts per task (one GRPO group).")
+                .integer("groups.per.version", 2, 1, 1000, "Groups per learner step; one step = one new policy version.")
+                .integer("max.new.tokens", 40, 8, 256, "Max tokens per turn (the Thinker's plan is about 36 characters).")
+                .decimal("temperature", 1.0, 0.1, 2.0, "Sampling temperature of rollouts and counterfactuals.")
+                .decimal("rl.lr", 2e-4, 1e-7, 1e-1, "Learning rate of the RL updates.")
+                .integer("warm.steps", 300, 0, 1_000_000, "Supervised warm-start steps (0 = RL from a random model).")
+                .integer("warm.batch", 48, 3, 4096, "Examples per warm-start step (three per task).")
+                .decimal("warm.lr", 3e-3, 1e-6, 1.0, "Warm-start learning rate.")
+                .integer("model.hidden", 64, 16, 4096, "Hidden size of the tiny model.")
+                .integer("model.layers", 2, 1, 64, "Layers of the tiny model.")
+                .integer("eval.tasks", 64, 1, 100_000, "Held-out tasks per evaluation.")
+                .integer("eval.every", 2, 1, 1000, "Evaluate every N policy versions.")
+                .string("service.heap", "768m", "-Xmx of each service process.");
+    }
+
+    /** What one run produced: the held-out accuracy per evaluated version and where the report is. */
+    public record Outcome(String creditMode, Map<Long, HeldOutEval.Result> evaluations, long versions, Path reportDir,
+                          Map<String, Long> topicCounts, Map<String, Long> workerVersions) {
+        public HeldOutEval.Result last() {
+            return evaluations.isEmpty() ? null : evaluations.get(((TreeMap<Long, HeldOutEval.Result>) evaluations).lastKey());
+        }
+    }
+
+    private final Config cfg;
+    private final PrintStream out;
+    private final Path workDir;
+
+    public Demo(Config cfg, PrintStream out) {
+        this.cfg = cfg;
+        this.out = out;
+        this.workDir = Path.of(cfg.string("work.dir")).toAbsolutePath();
+    }
+
+    /** Stage 1: the cached warm-start checkpoint (trains it when missing). */
+    public Path warmStart(PromptLibrary prompts) {
+        DemoTasks tasks = tasks();
+        WarmStart.Settings s = new WarmStart.Settings(cfg.integer("model.hidden"), cfg.integer("model.layers"),
+                cfg.integer("warm.steps"), cfg.integer("warm.batch"), cfg.decimal("warm.lr"), cfg.longValue("seed"), tasks);
+        return WarmStart.ensure(workDir, s, prompts, out);
+    }
+
+    DemoTasks tasks() {
+        return new DemoTasks(cfg.longValue("seed"), cfg.integer("task.steps"));
+    }
+
+    /** The whole run: warm start, cluster, services, RL for the budget, report. */
+    public Outcome run() throws Exception {
+        String mode = cfg.string("credit.mode");
+        Path promptsDir = DemoTasks.writePrompts(workDir.resolve("prompts"));
+        PromptLibrary prompts = new PromptLibrary(promptsDir);
+        out.println("[1/4] warm start");
+        Path model = warmStart(prompts);
+        Path runDir = workDir.resolve("run-" + mode);
+        Path reportDir = cfg.string("report.dir").isBlank() ? workDir.resolve("report-" + mode) : Path.of(cfg.string("report.dir"));
+        deleteRecursively(runDir); // checkpoints of an earlier run must not be resumed by this one's learner
+
+        out.println("[2/4] starting a Kafka broker (KRaft) and the schema registry");
+        try (LocalCluster cluster = LocalCluster.start();
+             Verifier verifier = new Verifier()) {
+            out.printf("      bootstrap.servers=%s schema.registry.url=%s%n", cluster.bootstrapServers(), cluster.registryUrl());
+            HeldOutEval eval = new HeldOutEval(tasks().heldOut(cfg.integer("eval.tasks")), prompts, verifier, cfg.integer("max.new.tokens"));
+            Map<Long, HeldOutEval.Result> evaluations = new TreeMap<>();
+            try (CausalLM base = CausalLM.open(model, Device.cpu())) {
+                HeldOutEval.Result r = eval.evaluate(base, base);
+                evaluations.put(0L, r);
+                out.println("      " + describe(0, r));
+            }
+
+            out.println("[3/4] starting generator, counterfactual, credit and learner services (logs in " + runDir.resolve("logs") + ")");
+            RecordSerdes serdes = RecordSerdes.fromConfig(cluster.config("demo"));
+            List<ServiceProcess> services = startServices(cluster, model, promptsDir, runDir, mode);
+            String modelId = model.getFileName().toString();
+            try (PipelineMonitor monitor = new PipelineMonitor(cluster.kafkaProps(), serdes, topics());
+                 WeightsFollower weights = new WeightsFollower(cluster.kafkaProps(), "ccpo.weights", serdes.weights(), modelId, "ccpo-demo-eval").start()) {
+                long versions = train(services, monitor, weights, model, eval, evaluations);
+                out.println("[4/4] stopping the services and writing the report");
+                for (int i = services.size() - 1; i >= 0; i--) services.get(i).stop(60);
+                DemoReport.write(reportDir, evaluations, monitor, out);
+                return new Outcome(mode, evaluations, versions, reportDir, monitor.counts(), monitor.workerVersions());
+            } finally {
+                for (ServiceProcess s : services) s.stop(30);
+            }
+        }
+    }
+
+    private List<ServiceProcess> startServices(LocalCluster cluster, Path model, Path prompts, Path runDir, String mode) {
+        Path logs = runDir.resolve("logs");
+        String heap = cfg.string("service.heap");
+        List<String> common = List.of("--" + CommonKeys.BOOTSTRAP_SERVERS + "=" + cluster.bootstrapServers(),
+                "--" + CommonKeys.REGISTRY_URL + "=" + cluster.registryUrl());
+        String modelId = "--model.id=" + model.getFileName();
+        String seed = "--seed=" + cfg.longValue("seed");
+        String temperature = "--temperature=" + cfg.decimal("temperature");
+        List<ServiceProcess> started = new ArrayList<>();
+        try {
+            // learner and credit first: the generator's staleness bound waits for the learner's weights
+            started.add(ServiceProcess.start("learner", LearnerApp.class.getName(), concat(common,
+                    "--model.dir=" + model, modelId, "--roles=thinker,reasoner", "--device=cpu", "--lr=" + cfg.decimal("rl.lr"),
+                    "--lr.warmup.steps=0", "--batch.groups=" + cfg.integer("groups.per.version"), "--micro.batch.size=16",
+                    "--alternate.steps=0", "--publish.every=1", "--max.policy.lag=2", temperature, seed,
+                    "--checkpoint.dir=" + runDir.resolve("checkpoints"), "--checkpoint.every=5",
+                    "--weights.dir=" + runDir.resolve("weights")), logs, heap));
+            started.add(ServiceProcess.start("credit", CreditStreamApp.class.getName(), concat(common,
+                    "--application.id=ccpo-credit-demo-" + mode, "--credit.mode=" + mode, "--http.port=0",
+                    "--group.grace.ms=120000"), logs, heap));
+            started.add(ServiceProcess.start("counterfactual", CounterfactualApp.class.getName(), concat(common,
+                    "--worker.id=cf-1", "--model.dir=" + model, modelId, "--device=cpu", "--prompts.dir=" + prompts,
+                    "--counterfactual.samples=1", "--max.new.tokens=" + cfg.integer("max.new.tokens"), temperature, seed,
+                    "--max.poll.records=8"), logs, heap));
+            started.add(ServiceProcess.start("generator", GeneratorApp.class.getName(), concat(common,
+                    "--worker.id=gen-1", "--model.dir=" + model, modelId, "--device=cpu", "--prompts.dir=" + prompts,
+                    "--task.source=synthetic", "--synthetic.count=100000", "--synthetic.steps=" + cfg.integer("task.steps"),
+                    "--shuffle.seed=" + cfg.longValue("seed"), "--topology=THINK_REASON", "--group.size=" + cfg.integer("group.size"),
+                    "--groups.per.version=" + cfg.integer("groups.per.version"), "--max.policy.lag=1",
+                    "--max.new.tokens=" + cfg.integer("max.new.tokens"), temperature, seed), logs, heap));
+            return started;
+        } catch (RuntimeException e) {
+            started.forEach(s -> s.stop(10));
+            throw e;
+        }
+    }
+
+    /** RL until the budget or max.versions; evaluates every eval.every versions; returns the last version seen. */
+    private long train(List<ServiceProcess> services, PipelineMonitor monitor, WeightsFollower weights, Path model,
+                       HeldOutEval eval, Map<Long, HeldOutEval.Result> evaluations) throws InterruptedException {
+        long start = System.nanoTime();
+        long budgetNanos = (long) (cfg.decimal("budget.minutes") * 60e9);
+        int maxVersions = cfg.integer("max.versions");
+        int every = cfg.integer("eval.every");
+        long lastEvaluated = 0, lastStatus = 0;
+        while (true) {
+            for (ServiceProcess s : services) s.requireAlive();
+            long elapsed = System.nanoTime() - start;
+            long version = Math.max(0, weights.latestVersion());
+            if (version >= lastEvaluated + every || (maxVersions > 0 && version >= maxVersions && version > lastEvaluated)) {
+                Optional<WeightsBlob> t = weights.newerThan(THINKER, lastEvaluated);
+                Optional<WeightsBlob> r = weights.newerThan(REASONER, lastEvaluated);
+                if (t.isPresent() && r.isPresent()) {
+                    long v = Math.min(t.get().policyVersion(), r.get().policyVersion());
+                    HeldOutEval.Result result = evaluate(model, eval, t.get(), r.get());
+                    evaluations.put(v, result);
+                    lastEvaluated = v;
+                    out.println("      " + describe(v, result));
+                }
+            }
+            if (elapsed - lastStatus >= 10e9 || lastStatus == 0) {
+                lastStatus = Math.max(1, elapsed);
+                out.println("      " + status(monitor, version, elapsed, budgetNanos));
+            }
+            if (maxVersions > 0 && version >= maxVersions && lastEvaluated >= version) return version;
+            if (elapsed >= budgetNanos) {
+                out.printf(Locale.ROOT, "      budget of %.1f minutes used; %d policy versions published%n", cfg.decimal("budget.minutes"), version);
+                return version;
+            }
+            Thread.sleep(1000);
+        }
+    }
+
+    /** Held-out accuracy of published weights (each role's own blob). */
+    private static HeldOutEval.Result evaluate(Path model, HeldOutEval eval, WeightsBlob thinkerWeights, WeightsBlob reasonerWeights) {
+        try (CausalLM thinker = CausalLM.open(model, Device.cpu(), thinkerWeights.bytes());
+             CausalLM reasoner = CausalLM.open(model, Device.cpu(), reasonerWeights.bytes())) {
+            return eval.evaluate(thinker, reasoner);
+        }
+    }
+
+    static String describe(long version, HeldOutEval.Result r) {
+        return String.format(Locale.ROOT, "held-out v%d: team accuracy %.3f | Reasoner alone %.3f | Thinker's plan right %.3f | Thinker's contribution %+.3f (%d tasks)",
+                version, r.team(), r.solo(), r.thinkerPlan(), r.thinkerContribution(), r.tasks());
+    }
+
+    private static String status(PipelineMonitor m, long version, long elapsedNanos, long budgetNanos) {
+        double s = elapsedNanos / 1e9;
+        Map<String, Long> c = m.counts();
+        String rewards = m.read(v -> {
+            double reward = Double.NaN, thinker = Double.NaN;
+            for (PipelineMonitor.VersionStats vs : v.values()) {
+                if (vs.trajectories > 0) reward = vs.meanReward();
+                PipelineMonitor.RoleStats rs = vs.roles.get(THINKER);
+                if (rs != null && rs.count > 0) thinker = rs.meanContribution();
+            }
+            return String.format(Locale.ROOT, "reward %.2f, Thinker credit %+.2f", reward, thinker);
+        });
+        return String.format(Locale.ROOT, "rl %s/%s | policy v%d | trajectories %d (%.2f/s) counterfactuals %d advantages %d weights %d dlq %d | %s | workers %s",
+                clock(s), clock(budgetNanos / 1e9), version, c.getOrDefault("trajectories", 0L), c.getOrDefault("trajectories", 0L) / Math.max(1, s),
+                c.getOrDefault("counterfactuals", 0L), c.getOrDefault("advantages", 0L), c.getOrDefault("weights", 0L),
+                c.getOrDefault("dlq", 0L), rewards, m.workerVersions());
+    }
+
+    private static String clock(double seconds) {
+        return String.format(Locale.ROOT, "%d:%02d", (long) seconds / 60, (long) seconds % 60);
+    }
+
+    static Map<String, String> topics() {
+        return Map.of("trajectories", "ccpo.trajectories", "counterfactuals", "ccpo.counterfactuals",
+                "advantages", "ccpo.advantages", "rollout-stats", "ccpo.rollout-stats", "weights", "ccpo.weights", "dlq", "ccpo.dlq");
+    }
+
+    private static List<String> concat(List<String> head, String... tail) {
+        List<String> all = new ArrayList<>(head);
+        all.addAll(List.of(tail));
+        return all;
+    }
+
+    static void deleteRecursively(Path dir) {
+        if (!java.nio.file.Files.exists(dir)) return;
+        try (var walk = java.nio.file.Files.walk(dir)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot clear " + dir, e);
+        }
+    }
+}

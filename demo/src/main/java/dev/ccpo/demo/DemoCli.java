@@ -1,0 +1,47 @@
+package dev.ccpo.demo;
+
+import dev.ccpo.cli.Cli;
+import dev.ccpo.config.Config;
+import dev.ccpo.demo.eval.Evaluate;
+import dev.ccpo.policy.team.PromptLibrary;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * {@code java -jar demo/target/demo-0.1.0-SNAPSHOT.jar [demo|ablation|warm-start|evaluate] [--key=value ...]}.
+ * Every command takes the demo's keys ({@code --help} lists them); evaluate has its own.
+ */
+public final class DemoCli {
+    private DemoCli() {}
+
+    public static void main(String[] args) throws Exception {
+        String command = args.length > 0 && !args[0].startsWith("--") ? args[0] : "demo";
+        String[] rest = args.length > 0 && !args[0].startsWith("--") ? Arrays.copyOfRange(args, 1, args.length) : args;
+        switch (command) {
+            case "demo" -> {
+                Demo.Outcome o = new Demo(Cli.configOrExit(Demo.spec(), rest), System.out).run();
+                HeldOutEval.Result first = o.evaluations().get(0L), last = o.last();
+                System.out.printf("done: %d policy versions; held-out team accuracy %.3f -> %.3f (credit.mode=%s); report in %s%n",
+                        o.versions(), first.team(), last.team(), o.creditMode(), o.reportDir());
+            }
+            case "ablation" -> {
+                Cli.configOrExit(Demo.spec(), rest); // validates the keys (and --help) before the first run
+                Ablation.run(rest, System.getenv(), Ablation.MODES, System.out);
+            }
+            case "warm-start" -> {
+                Config cfg = Cli.configOrExit(Demo.spec(), rest);
+                Demo demo = new Demo(cfg, System.out);
+                Path prompts = DemoTasks.writePrompts(Path.of(cfg.string("work.dir")).toAbsolutePath().resolve("prompts"));
+                System.out.println("warm-start checkpoint: " + demo.warmStart(new PromptLibrary(prompts)));
+            }
+            case "evaluate" -> Evaluate.main(rest);
+            default -> {
+                System.err.println("unknown command '" + command + "'; expected one of " + List.of("demo", "ablation", "warm-start", "evaluate"));
+                System.exit(2);
+            }
+        }
+        System.exit(0); // the Kafka clients' and DJL's non-daemon threads must not keep the JVM alive
+    }
+}

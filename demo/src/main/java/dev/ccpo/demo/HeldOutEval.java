@@ -1,0 +1,75 @@
+package dev.ccpo.demo;
+
+import dev.ccpo.policy.ChatMessage;
+import dev.ccpo.policy.ChatModel;
+import dev.ccpo.policy.Completion;
+import dev.ccpo.policy.SamplingParams;
+import dev.ccpo.policy.data.ArithmeticTask;
+import dev.ccpo.policy.reward.Verifier;
+import dev.ccpo.policy.team.PromptLibrary;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Greedy accuracy of a Thinker/Reasoner team on held-out tasks, all tasks in one batched call per turn: the team
+ * (Thinker plan, then Reasoner answer), the Reasoner alone (what the team would score without the Thinker), and how
+ * often the Thinker's plan is right (its last step's result is the answer).
+ */
+public final class HeldOutEval {
+
+    /** Accuracies in [0, 1] over {@code tasks} held-out tasks. */
+    public record Result(int tasks, double team, double solo, double thinkerPlan) {
+        /** The Thinker's marginal contribution on the held-out set. */
+        public double thinkerContribution() { return team - solo; }
+    }
+
+    private final List<ArithmeticTask> tasks;
+    private final PromptLibrary prompts;
+    private final Verifier verifier;
+    private final int maxNewTokens;
+
+    public HeldOutEval(List<ArithmeticTask> tasks, PromptLibrary prompts, Verifier verifier, int maxNewTokens) {
+        if (tasks.isEmpty()) throw new IllegalArgumentException("held-out set is empty");
+        this.tasks = List.copyOf(tasks);
+        this.prompts = prompts;
+        this.verifier = verifier;
+        this.maxNewTokens = maxNewTokens;
+    }
+
+    public Result evaluate(ChatModel thinker, ChatModel reasoner) {
+        SamplingParams greedy = SamplingParams.greedy(maxNewTokens);
+        List<List<ChatMessage>> plans = new ArrayList<>(), solos = new ArrayList<>();
+        for (ArithmeticTask t : tasks) {
+            plans.add(prompts.render(DemoTasks.THINKER_TEMPLATE, "thinker", t.task(), null));
+            solos.add(prompts.render(DemoTasks.SOLO_TEMPLATE, "reasoner", t.task(), null));
+        }
+        List<Completion> thoughts = thinker.complete(plans, greedy);
+        List<List<ChatMessage>> answers = new ArrayList<>();
+        for (int i = 0; i < tasks.size(); i++) {
+            answers.add(prompts.render(DemoTasks.REASONER_TEMPLATE, "reasoner", tasks.get(i).task(), thoughts.get(i).text()));
+        }
+        List<Completion> team = reasoner.complete(answers, greedy);
+        List<Completion> solo = reasoner.complete(solos, greedy);
+        int teamRight = 0, soloRight = 0, planRight = 0;
+        for (int i = 0; i < tasks.size(); i++) {
+            ArithmeticTask t = tasks.get(i);
+            teamRight += score(team.get(i).text(), t) > 0.5 ? 1 : 0;
+            soloRight += score(solo.get(i).text(), t) > 0.5 ? 1 : 0;
+            planRight += planEndsWithAnswer(thoughts.get(i).text(), t.answer()) ? 1 : 0;
+        }
+        double n = tasks.size();
+        return new Result(tasks.size(), teamRight / n, soloRight / n, planRight / n);
+    }
+
+    private double score(String output, ArithmeticTask t) {
+        return verifier.score(output, t.task().referenceAnswer(), t.task().answerKind());
+    }
+
+    /** "... = 35" on the plan's last line. */
+    static boolean planEndsWithAnswer(String plan, long answer) {
+        String[] lines = plan.strip().split("\n");
+        String last = lines[lines.length - 1].strip();
+        return last.endsWith("= " + answer);
+    }
+}

@@ -1,0 +1,179 @@
+package dev.ccpo.demo;
+
+import dev.ccpo.avro.AgentAdvantage;
+import dev.ccpo.avro.CounterfactualOutcome;
+import dev.ccpo.avro.Trajectory;
+import dev.ccpo.serde.RecordSerdes;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Watches the pipeline from the outside, like any other consumer of its topics (read_committed, from the beginning,
+ * no consumer group): counts every topic's records and aggregates rewards, credit and advantages per policy version.
+ * Never touches the services' internals, so what it reports is what actually flowed through Kafka.
+ */
+public final class PipelineMonitor implements AutoCloseable {
+
+    /** Aggregates of one policy version (the version that generated the rollouts). */
+    public static final class VersionStats {
+        public long trajectories;
+        public double rewardSum;
+        public long counterfactuals;
+        public double counterfactualRewardSum;
+        public final Map<String, RoleStats> roles = new TreeMap<>();
+
+        public double meanReward() { return trajectories == 0 ? Double.NaN : rewardSum / trajectories; }
+        public double meanCounterfactualReward() { return counterfactuals == 0 ? Double.NaN : counterfactualRewardSum / counterfactuals; }
+    }
+
+    /** Per role: marginal contribution and advantage moments. */
+    public static final class RoleStats {
+        public long count;
+        public double contributionSum;
+        public double advantageSum;
+        public double advantageSqSum;
+
+        public double meanContribution() { return count == 0 ? Double.NaN : contributionSum / count; }
+        public double meanAdvantage() { return count == 0 ? Double.NaN : advantageSum / count; }
+        public double stdAdvantage() {
+            if (count < 2) return Double.NaN;
+            double m = meanAdvantage();
+            return Math.sqrt(Math.max(0, (advantageSqSum - count * m * m) / (count - 1)));
+        }
+    }
+
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final RecordSerdes serdes;
+    private final Map<String, String> topics; // topic name -> short name
+    private final Map<String, Long> counts = new TreeMap<>();
+    private final TreeMap<Long, VersionStats> versions = new TreeMap<>();
+    private final Map<String, List<Double>> advantages = new TreeMap<>();
+    private final Map<String, Long> workerVersions = new TreeMap<>();
+    private final Thread thread;
+    private volatile boolean running = true;
+    private volatile RuntimeException failure;
+
+    /** topics: short name (trajectories, counterfactuals, advantages, rollout-stats, weights, dlq) -> topic. */
+    public PipelineMonitor(Map<String, Object> kafkaProps, RecordSerdes serdes, Map<String, String> topicsByName) {
+        Map<String, Object> p = new HashMap<>(kafkaProps);
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        p.put(ConsumerConfig.CLIENT_ID_CONFIG, "ccpo-demo-monitor");
+        p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 16 << 20);
+        this.consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        this.serdes = serdes;
+        this.topics = new HashMap<>();
+        topicsByName.forEach((name, topic) -> topics.put(topic, name));
+        List<TopicPartition> parts = new ArrayList<>();
+        for (String topic : topics.keySet()) {
+            consumer.partitionsFor(topic, Duration.ofSeconds(30)).forEach(i -> parts.add(new TopicPartition(topic, i.partition())));
+        }
+        consumer.assign(parts);
+        consumer.seekToBeginning(parts);
+        this.thread = new Thread(this::loop, "ccpo-demo-monitor");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private void loop() {
+        try {
+            while (running) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) record(r);
+            }
+        } catch (WakeupException e) {
+            // close() woke us up
+        } catch (RuntimeException e) {
+            failure = e;
+        } finally {
+            consumer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    private synchronized void record(ConsumerRecord<byte[], byte[]> r) {
+        String name = topics.get(r.topic());
+        counts.merge(name, 1L, Long::sum);
+        if (r.value() == null) return;
+        switch (name) {
+            case "trajectories" -> {
+                Trajectory t = serdes.trajectory().deserialize(r.topic(), r.value());
+                VersionStats v = versions.computeIfAbsent(t.getPolicyVersion(), k -> new VersionStats());
+                v.trajectories++;
+                v.rewardSum += t.getReward();
+                workerVersions.merge(t.getWorkerId(), t.getPolicyVersion(), Math::max);
+            }
+            case "counterfactuals" -> {
+                CounterfactualOutcome c = serdes.counterfactual().deserialize(r.topic(), r.value());
+                VersionStats v = versions.computeIfAbsent(c.getTrajectoryPolicyVersion(), k -> new VersionStats());
+                v.counterfactuals++;
+                v.counterfactualRewardSum += c.getMeanReward();
+                workerVersions.merge(c.getWorkerId(), c.getPolicyVersion(), Math::max);
+            }
+            case "advantages" -> {
+                AgentAdvantage a = serdes.advantage().deserialize(r.topic(), r.value());
+                RoleStats s = versions.computeIfAbsent(a.getPolicyVersion(), k -> new VersionStats())
+                        .roles.computeIfAbsent(a.getRole(), k -> new RoleStats());
+                s.count++;
+                s.contributionSum += a.getMarginalContribution();
+                s.advantageSum += a.getAdvantage();
+                s.advantageSqSum += a.getAdvantage() * a.getAdvantage();
+                advantages.computeIfAbsent(a.getRole(), k -> new ArrayList<>()).add(a.getAdvantage());
+            }
+            default -> { } // counted only
+        }
+    }
+
+    /** Records seen per short topic name. */
+    public synchronized Map<String, Long> counts() {
+        rethrow();
+        return new TreeMap<>(counts);
+    }
+
+    public synchronized long count(String name) {
+        rethrow();
+        return counts.getOrDefault(name, 0L);
+    }
+
+    /** Per policy version aggregates (copies of the live objects are not needed: read under the monitor's lock). */
+    public synchronized <R> R read(java.util.function.Function<java.util.NavigableMap<Long, VersionStats>, R> reader) {
+        rethrow();
+        return reader.apply(versions);
+    }
+
+    /** All advantages seen per role, for the histograms. */
+    public synchronized Map<String, List<Double>> advantages() {
+        Map<String, List<Double>> out = new TreeMap<>();
+        advantages.forEach((k, v) -> out.put(k, List.copyOf(v)));
+        return out;
+    }
+
+    /** Highest policy version each worker (generator or counterfactual instance) has used. */
+    public synchronized Map<String, Long> workerVersions() {
+        return new TreeMap<>(workerVersions);
+    }
+
+    private void rethrow() {
+        if (failure != null) throw new IllegalStateException("pipeline monitor failed: " + failure, failure);
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        consumer.wakeup();
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

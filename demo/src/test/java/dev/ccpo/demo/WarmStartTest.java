@@ -1,0 +1,73 @@
+package dev.ccpo.demo;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import dev.ccpo.policy.data.ArithmeticTask;
+import dev.ccpo.policy.model.CausalLM;
+import dev.ccpo.policy.model.CharTokenizer;
+import dev.ccpo.policy.team.PromptLibrary;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class WarmStartTest {
+    static final DemoTasks TASKS = new DemoTasks(7, 2);
+
+    @Test
+    void examplesFollowTheTeamProtocol(@TempDir Path dir) {
+        PromptLibrary prompts = new PromptLibrary(DemoTasks.writePrompts(dir));
+        CharTokenizer tok = new CharTokenizer();
+        ArithmeticTask task = TASKS.training(3);
+        List<WarmStart.Example> ex = WarmStart.examples(task, prompts, tok);
+        assertEquals(3, ex.size());
+        assertEquals(task.plan(), tok.decode(ex.get(0).completion()));
+        assertEquals("\\boxed{" + task.answer() + "}", tok.decode(ex.get(1).completion()));
+        assertTrue(tok.decode(ex.get(1).prompt()).contains(task.plan()), "the Reasoner sees the plan");
+        assertTrue(!tok.decode(ex.get(2).prompt()).contains("Step 1"), "the solo Reasoner does not");
+        assertEquals(CharTokenizer.IM_END, ex.get(0).completion()[ex.get(0).completion().length - 1]);
+    }
+
+    @Test
+    void trainingLowersTheLossAndIsCached(@TempDir Path dir) throws Exception {
+        PromptLibrary prompts = new PromptLibrary(DemoTasks.writePrompts(dir.resolve("prompts")));
+        WarmStart.Settings s = new WarmStart.Settings(32, 1, 40, 24, 3e-3, 11, TASKS);
+        List<WarmStart.Example> probe = WarmStart.examples(TASKS.training(999_999), prompts, new CharTokenizer());
+        double before;
+        try (CausalLM fresh = CausalLM.init(s.modelConfig(), new CharTokenizer(), s.seed(), Device.cpu())) {
+            before = nll(fresh, probe);
+        }
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        long t0 = System.nanoTime();
+        Path ckpt = WarmStart.ensure(dir, s, prompts, new PrintStream(log, true));
+        System.out.printf("warm start: %d steps of %d examples in %.1f s%n", s.steps(), s.batchSize(), (System.nanoTime() - t0) / 1e9);
+        double after;
+        try (CausalLM trained = CausalLM.open(ckpt, Device.cpu())) {
+            after = nll(trained, probe);
+        }
+        assertTrue(after < before - 0.5, "held-out loss should drop: before " + before + ", after " + after);
+        assertTrue(log.toString().contains("warm start ["), log.toString());
+        ByteArrayOutputStream second = new ByteArrayOutputStream();
+        assertEquals(ckpt, WarmStart.ensure(dir, s, prompts, new PrintStream(second, true)));
+        assertTrue(second.toString().contains("using the cached model"), second.toString());
+        assertTrue(Files.list(dir).noneMatch(p -> p.getFileName().toString().startsWith(".warm-start-")), "no temp folder left");
+    }
+
+    /** Mean negative log-likelihood per completion token. */
+    private static double nll(CausalLM model, List<WarmStart.Example> ex) {
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray lp = model.completionLogProbs(m, ex.stream().map(WarmStart.Example::prompt).toList(),
+                    ex.stream().map(WarmStart.Example::completion).toList(), 1f);
+            int tokens = ex.stream().mapToInt(e -> e.completion().length).sum();
+            return -lp.sum().getFloat() / tokens;
+        }
+    }
+}
