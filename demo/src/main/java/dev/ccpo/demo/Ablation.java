@@ -1,7 +1,8 @@
 package dev.ccpo.demo;
 
 import dev.ccpo.config.Config;
-import dev.ccpo.demo.report.LineChart;
+import dev.ccpo.demo.report.MetricsTable;
+import dev.ccpo.demo.report.Report;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -9,6 +10,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -41,8 +43,10 @@ public final class Ablation {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + dir, e);
         }
-        chart(outcomes).writePng(dir.resolve("ablation-accuracy.png"), 900, 540);
-        out.println("ablation report: " + dir.resolve("ablation.md") + ", " + dir.resolve("ablation-accuracy.png"));
+        Map<String, MetricsTable> runs = new LinkedHashMap<>();
+        for (Demo.Outcome o : outcomes) runs.put(o.creditMode(), o.metrics());
+        new Report().writeAblation(dir, runs);
+        out.println("ablation report: " + dir + " (ablation.md, per-mode metrics CSV, accuracy/reward/Thinker-credit plots)");
         return outcomes;
     }
 
@@ -57,15 +61,5 @@ public final class Ablation {
                     first.team(), last.team(), last.solo(), last.thinkerPlan()));
         }
         return sb.toString();
-    }
-
-    static LineChart chart(List<Demo.Outcome> outcomes) {
-        LineChart chart = new LineChart("Held-out team accuracy by credit mode", "policy version", "accuracy").yRange(0, 1);
-        for (Demo.Outcome o : outcomes) {
-            double[] xs = o.evaluations().keySet().stream().mapToDouble(Long::doubleValue).toArray();
-            double[] ys = o.evaluations().values().stream().mapToDouble(HeldOutEval.Result::team).toArray();
-            chart.add(o.creditMode(), xs, ys);
-        }
-        return chart;
     }
 }

@@ -5,6 +5,7 @@ import dev.ccpo.config.CommonKeys;
 import dev.ccpo.config.Config;
 import dev.ccpo.config.ConfigSpec;
 import dev.ccpo.counterfactual.CounterfactualApp;
+import dev.ccpo.demo.report.MetricsTable;
 import dev.ccpo.credit.CreditStreamApp;
 import dev.ccpo.generator.GeneratorApp;
 import dev.ccpo.infra.LocalCluster;
@@ -43,6 +44,8 @@ public final class Demo {
                 .integer("max.versions", 0, 0, 1_000_000, "Stop after this many published policy versions; 0 = only the budget.")
                 .longKey("seed", 1L, 0L, "Seed of the tasks, the model init and the sampling.")
                 .integer("task.steps", 2, 1, 8, "Operations per arithmetic task.")
+                .integer("task.max.operand", 9, 2, 999, "Largest operand of the arithmetic tasks (multipliers stay 2..9).")
+                .integer("task.count", 20_000, 1, 10_000_000, "Tasks the demo publishes to ccpo.tasks for the generator.")
                 .integer("group.size", 8, 2, 64, "G: rollouts per task (one GRPO group).")
                 .integer("groups.per.version", 2, 1, 1000, "Groups per learner step; one step = one new policy version.")
                 .integer("max.new.tokens", 40, 8, 256, "Max tokens per turn (the Thinker's plan is about 36 characters).")
@@ -60,7 +63,7 @@ public final class Demo {
 
     /** What one run produced: the held-out accuracy per evaluated version and where the report is. */
     public record Outcome(String creditMode, Map<Long, HeldOutEval.Result> evaluations, long versions, Path reportDir,
-                          Map<String, Long> topicCounts, Map<String, Long> workerVersions) {
+                          Map<String, Long> topicCounts, Map<String, Long> workerVersions, MetricsTable metrics) {
         public HeldOutEval.Result last() {
             return evaluations.isEmpty() ? null : evaluations.get(((TreeMap<Long, HeldOutEval.Result>) evaluations).lastKey());
         }
@@ -71,6 +74,10 @@ public final class Demo {
     private final Path workDir;
 
     public Demo(Config cfg, PrintStream out) {
+        // One PyTorch thread: the tiny model's ops are too small to split, and with the services sharing the cores,
+        // OpenMP threads spin-waiting on each other made every step 10x slower (measured). Must precede engine start.
+        System.getProperties().putIfAbsent("ai.djl.pytorch.num_threads", "1");
+        System.getProperties().putIfAbsent("ai.djl.pytorch.num_interop_threads", "1");
         this.cfg = cfg;
         this.out = out;
         this.workDir = Path.of(cfg.string("work.dir")).toAbsolutePath();
@@ -85,7 +92,7 @@ public final class Demo {
     }
 
     DemoTasks tasks() {
-        return new DemoTasks(cfg.longValue("seed"), cfg.integer("task.steps"));
+        return new DemoTasks(cfg.longValue("seed"), cfg.integer("task.steps"), cfg.integer("task.max.operand"));
     }
 
     /** The whole run: warm start, cluster, services, RL for the budget, report. */
@@ -113,6 +120,7 @@ public final class Demo {
 
             out.println("[3/4] starting generator, counterfactual, credit and learner services (logs in " + runDir.resolve("logs") + ")");
             RecordSerdes serdes = RecordSerdes.fromConfig(cluster.config("demo"));
+            publishTasks(cluster, serdes);
             List<ServiceProcess> services = startServices(cluster, model, promptsDir, runDir, mode);
             String modelId = model.getFileName().toString();
             try (PipelineMonitor monitor = new PipelineMonitor(cluster.kafkaProps(), serdes, topics());
@@ -120,12 +128,29 @@ public final class Demo {
                 long versions = train(services, monitor, weights, model, eval, evaluations);
                 out.println("[4/4] stopping the services and writing the report");
                 for (int i = services.size() - 1; i >= 0; i--) services.get(i).stop(60);
-                DemoReport.write(reportDir, evaluations, monitor, out);
-                return new Outcome(mode, evaluations, versions, reportDir, monitor.counts(), monitor.workerVersions());
+                MetricsTable metrics = DemoReport.write(reportDir, evaluations, monitor, out);
+                return new Outcome(mode, evaluations, versions, reportDir, monitor.counts(), monitor.workerVersions(), metrics);
             } finally {
                 for (ServiceProcess s : services) s.stop(30);
             }
         }
+    }
+
+    /** The training tasks, into ccpo.tasks: the generator reads them from the topic like any deployment would. */
+    private void publishTasks(LocalCluster cluster, RecordSerdes serdes) {
+        Map<String, Object> p = new java.util.HashMap<>(cluster.kafkaProps());
+        p.put(org.apache.kafka.clients.producer.ProducerConfig.LINGER_MS_CONFIG, 20);
+        DemoTasks tasks = tasks();
+        int n = cfg.integer("task.count");
+        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<>(p,
+                new org.apache.kafka.common.serialization.StringSerializer(), serdes.task().serializer())) {
+            for (long i = 0; i < n; i++) {
+                dev.ccpo.avro.Task t = tasks.record(i);
+                producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>("ccpo.tasks", t.getTaskId(), t));
+            }
+            producer.flush();
+        }
+        out.printf("      %d training tasks published to ccpo.tasks%n", n);
     }
 
     private List<ServiceProcess> startServices(LocalCluster cluster, Path model, Path prompts, Path runDir, String mode) {
@@ -154,8 +179,7 @@ public final class Demo {
                     "--max.poll.records=8"), logs, heap));
             started.add(ServiceProcess.start("generator", GeneratorApp.class.getName(), concat(common,
                     "--worker.id=gen-1", "--model.dir=" + model, modelId, "--device=cpu", "--prompts.dir=" + prompts,
-                    "--task.source=synthetic", "--synthetic.count=100000", "--synthetic.steps=" + cfg.integer("task.steps"),
-                    "--shuffle.seed=" + cfg.longValue("seed"), "--topology=THINK_REASON", "--group.size=" + cfg.integer("group.size"),
+                    "--task.source=topic", "--topology=THINK_REASON", "--group.size=" + cfg.integer("group.size"),
                     "--groups.per.version=" + cfg.integer("groups.per.version"), "--max.policy.lag=1",
                     "--max.new.tokens=" + cfg.integer("max.new.tokens"), temperature, seed), logs, heap));
             return started;
@@ -237,7 +261,7 @@ public final class Demo {
     }
 
     static Map<String, String> topics() {
-        return Map.of("trajectories", "ccpo.trajectories", "counterfactuals", "ccpo.counterfactuals",
+        return Map.of("tasks", "ccpo.tasks", "trajectories", "ccpo.trajectories", "counterfactuals", "ccpo.counterfactuals",
                 "advantages", "ccpo.advantages", "rollout-stats", "ccpo.rollout-stats", "weights", "ccpo.weights", "dlq", "ccpo.dlq");
     }
 

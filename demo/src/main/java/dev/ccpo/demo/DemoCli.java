@@ -34,7 +34,14 @@ public final class DemoCli {
                 Config cfg = Cli.configOrExit(Demo.spec(), rest);
                 Demo demo = new Demo(cfg, System.out);
                 Path prompts = DemoTasks.writePrompts(Path.of(cfg.string("work.dir")).toAbsolutePath().resolve("prompts"));
-                System.out.println("warm-start checkpoint: " + demo.warmStart(new PromptLibrary(prompts)));
+                PromptLibrary library = new PromptLibrary(prompts);
+                Path model = demo.warmStart(library);
+                System.out.println("warm-start checkpoint: " + model);
+                try (var verifier = new dev.ccpo.policy.reward.Verifier();
+                     var lm = dev.ccpo.policy.model.CausalLM.open(model, ai.djl.Device.cpu())) {
+                    HeldOutEval eval = new HeldOutEval(demo.tasks().heldOut(cfg.integer("eval.tasks")), library, verifier, cfg.integer("max.new.tokens"));
+                    System.out.println(Demo.describe(0, eval.evaluate(lm, lm)));
+                }
             }
             case "evaluate" -> Evaluate.main(rest);
             default -> {

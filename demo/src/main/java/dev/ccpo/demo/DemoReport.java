@@ -65,13 +65,14 @@ final class DemoReport {
         return table;
     }
 
-    /** Writes metrics and plots into dir and prints where they are. */
-    static List<Path> write(Path dir, Map<Long, HeldOutEval.Result> evaluations, PipelineMonitor monitor, PrintStream out) {
+    /** Writes metrics and plots into dir, prints where they are, returns the metrics. */
+    static MetricsTable write(Path dir, Map<Long, HeldOutEval.Result> evaluations, PipelineMonitor monitor, PrintStream out) {
         Map<String, double[]> advantages = new LinkedHashMap<>();
         monitor.advantages().forEach((role, xs) -> advantages.put(role, xs.stream().mapToDouble(Double::doubleValue).toArray()));
-        List<Path> files = new Report().write(dir, table(evaluations, monitor), advantages);
+        MetricsTable table = table(evaluations, monitor);
+        List<Path> files = new Report().write(dir, table, advantages);
         out.println("      report: " + dir);
         for (Path f : files) out.println("        " + f.getFileName());
-        return files;
+        return table;
     }
 }

@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class WarmStartTest {
-    static final DemoTasks TASKS = new DemoTasks(7, 2);
+    static final DemoTasks TASKS = new DemoTasks(7, 2, 9);
 
     @Test
     void examplesFollowTheTeamProtocol(@TempDir Path dir) {
