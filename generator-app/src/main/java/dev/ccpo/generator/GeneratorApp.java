@@ -15,6 +15,7 @@ import dev.ccpo.policy.team.PromptLibrary;
 import dev.ccpo.policy.team.TeamRunner;
 import dev.ccpo.policy.team.TeamSpec;
 import dev.ccpo.policy.team.Topology;
+import dev.ccpo.serde.DeadLetterPublisher;
 import dev.ccpo.serde.RecordSerdes;
 import dev.ccpo.weights.WeightsFollower;
 import dev.ccpo.worker.RolePolicies;
@@ -75,16 +76,6 @@ public final class GeneratorApp {
         RolePolicies<ChatModel> policies = new RolePolicies<>(initial, 0,
                 (role, bytes) -> CausalLM.open(Path.of(modelDir), Devices.pick(cfg.string("device")), bytes), 1);
 
-        TaskSource source = switch (cfg.string("task.source")) {
-            case "topic" -> new TopicTaskSource(kafka, cfg.string(CommonKeys.TOPIC_TASKS), serdes.task(), workerId);
-            case "synthetic" -> TaskSource.ofList(TaskSource.synthetic(cfg.longValue("shuffle.seed"), cfg.integer("synthetic.count"),
-                    cfg.integer("synthetic.steps")), cfg.integer("epochs"), cfg.longValue("shuffle.seed"));
-            default -> {
-                List<TaskRecord> tasks = TaskSource.fromFile(Path.of(cfg.string("task.source")));
-                yield TaskSource.ofList(tasks, cfg.integer("epochs"), cfg.longValue("shuffle.seed"));
-            }
-        };
-
         WeightsFollower follower = cfg.bool("weights.follow")
                 ? new WeightsFollower(kafka, cfg.string(CommonKeys.TOPIC_WEIGHTS), serdes.weights(), modelId, workerId + "-weights").start()
                 : null;
@@ -92,11 +83,15 @@ public final class GeneratorApp {
             public java.util.Optional<dev.ccpo.weights.WeightsBlob> newerThan(String role, long v) { return follower.newerThan(role, v); }
             public long latestVersion() { return follower.latestVersion(); }
             public long awaitVersion(long atLeast, Duration t) throws InterruptedException { return follower.awaitVersion(atLeast, t); }
+            public long refused() { return follower.refused(); }
         };
 
         try (Verifier verifier = new Verifier();
              KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProps(cfg, kafka, workerId),
                      new ByteArraySerializer(), new ByteArraySerializer())) {
+            // Refused task records go to the DLQ on this producer, so they are flushed before the task offsets are committed.
+            DeadLetterPublisher dlq = new DeadLetterPublisher(producer, serdes.deadLetter(), cfg.string(CommonKeys.TOPIC_DLQ), "generator-" + workerId);
+            TaskSource source = source(cfg, kafka, serdes, dlq, workerId);
             SamplingParams params = new SamplingParams((float) cfg.decimal("temperature"), (float) cfg.decimal("top.p"),
                     cfg.integer("max.new.tokens"), List.of(), cfg.longValue("seed"));
             GroupGenerator gen = new GroupGenerator(new TeamRunner(team, prompts(cfg), verifier), workerId,
@@ -120,6 +115,16 @@ public final class GeneratorApp {
                 policies.close();
             }
         }
+    }
+
+    static TaskSource source(Config cfg, Map<String, Object> kafka, RecordSerdes serdes, DeadLetterPublisher dlq, String workerId) {
+        return switch (cfg.string("task.source")) {
+            case "topic" -> new TopicTaskSource(kafka, cfg.string(CommonKeys.TOPIC_TASKS), serdes.task(), dlq, workerId);
+            case "synthetic" -> TaskSource.ofList(TaskSource.synthetic(cfg.longValue("shuffle.seed"), cfg.integer("synthetic.count"),
+                    cfg.integer("synthetic.steps")), cfg.integer("epochs"), cfg.longValue("shuffle.seed"));
+            default -> TaskSource.ofList(TaskSource.fromFile(Path.of(cfg.string("task.source"))), cfg.integer("epochs"),
+                    cfg.longValue("shuffle.seed"));
+        };
     }
 
     static Map<String, Object> producerProps(Config cfg, Map<String, Object> kafka, String workerId) {

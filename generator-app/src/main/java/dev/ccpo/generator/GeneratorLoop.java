@@ -27,6 +27,8 @@ public final class GeneratorLoop {
     public interface VersionSource extends RolePolicies.NewerWeights {
         long latestVersion();
         long awaitVersion(long atLeast, Duration timeout) throws InterruptedException;
+        /** Weight sets refused so far (bad sha256, size or model id): shown on the progress line. */
+        default long refused() { return 0; }
     }
 
     /** No weights topic: the base model forever, staleness not enforced. */
@@ -81,10 +83,12 @@ public final class GeneratorLoop {
     public long run() throws InterruptedException {
         long start = System.nanoTime();
         while (running && source.hasMore()) {
-            policies.refresh(versions);
             if (!withinStaleness()) continue;
             Optional<TaskSource.Next> next = source.next();
             if (next.isEmpty()) continue;
+            // Swap after the (possibly long) wait for a task, right before the group starts: the group uses the
+            // newest verified weights of that moment, and never changes them midway.
+            policies.refresh(versions);
             Map<String, ChatModel> models = new LinkedHashMap<>();
             for (String role : policies.roles()) models.put(role, policies.current(role).model());
             long version = policies.version();
@@ -101,8 +105,10 @@ public final class GeneratorLoop {
                 ts.commit();
             }
             double secs = Math.max(1e-9, (System.nanoTime() - start) / 1e9);
-            progress.update(groups, String.format("%.2f groups/s, %.0f tok/s, mean reward %.3f, policy v%d%s",
-                    groups / secs, tokens / secs, rewardSum / Math.max(1, trajectories), version, waiting));
+            long refused = versions.refused() + policies.refused();
+            progress.update(groups, String.format("%.2f groups/s, %.0f tok/s, mean reward %.3f, policy v%d%s%s",
+                    groups / secs, tokens / secs, rewardSum / Math.max(1, trajectories), version,
+                    refused > 0 ? ", " + refused + " weight sets refused" : "", waiting));
         }
         producer.flush();
         return groups;

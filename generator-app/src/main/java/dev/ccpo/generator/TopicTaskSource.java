@@ -1,7 +1,9 @@
 package dev.ccpo.generator;
 
+import dev.ccpo.avro.AnswerKind;
 import dev.ccpo.avro.Task;
 import dev.ccpo.serde.AvroSerde;
+import dev.ccpo.serde.DeadLetterPublisher;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -21,16 +23,20 @@ import java.util.Optional;
  * Tasks from the tasks topic, consumer group {@code ccpo-generator} (generators split its partitions).
  * Offsets are committed by {@link #commit()} after the group of the task was sent and flushed: a
  * crash redoes at most the in-flight task, with the same deterministic groupId (epoch 0).
- * Undecodable task records are logged and counted, never silently skipped.
+ * A task record that cannot be decoded or is invalid (blank id/question/reference, CHOICE without
+ * choices) goes to the dead-letter topic with the reason and its original bytes, on the generator's
+ * own producer: the loop flushes that producer before committing, so the dead letter is durable
+ * before the offset that skips the record.
  */
 public final class TopicTaskSource implements TaskSource {
     private static final Logger log = LoggerFactory.getLogger(TopicTaskSource.class);
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final AvroSerde<Task> serde;
+    private final DeadLetterPublisher dlq;
     private final Deque<ConsumerRecord<byte[], byte[]>> buffered = new ArrayDeque<>();
-    private long undecodable;
+    private volatile long deadLettered; // one writer (the loop thread); read by progress and tests
 
-    public TopicTaskSource(Map<String, Object> kafkaProps, String topic, AvroSerde<Task> serde, String clientId) {
+    public TopicTaskSource(Map<String, Object> kafkaProps, String topic, AvroSerde<Task> serde, DeadLetterPublisher dlq, String clientId) {
         Map<String, Object> c = new HashMap<>(kafkaProps);
         c.put(ConsumerConfig.GROUP_ID_CONFIG, "ccpo-generator");
         c.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId + "-tasks");
@@ -40,6 +46,7 @@ public final class TopicTaskSource implements TaskSource {
         c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 16);
         this.consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         this.serde = serde;
+        this.dlq = dlq;
         consumer.subscribe(List.of(topic));
     }
 
@@ -49,14 +56,19 @@ public final class TopicTaskSource implements TaskSource {
             if (buffered.isEmpty()) consumer.poll(Duration.ofMillis(500)).forEach(buffered::add);
             ConsumerRecord<byte[], byte[]> r = buffered.pollFirst();
             if (r == null) return Optional.empty();
+            Task t;
             try {
-                Task t = serde.deserializer().deserialize(r.topic(), r.value());
-                if (t == null) throw new IllegalArgumentException("null task (tombstone)");
-                return Optional.of(new Next(Tasks.fromAvro(t), 0));
+                t = serde.deserializer().deserialize(r.topic(), r.value());
             } catch (RuntimeException e) {
-                undecodable++;
-                log.error("skipping undecodable task at {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.toString());
+                deadLetter(r, "undecodable task: " + e.getMessage(), e);
+                continue;
             }
+            String invalid = invalidReason(t);
+            if (invalid != null) {
+                deadLetter(r, "invalid task: " + invalid, null);
+                continue;
+            }
+            return Optional.of(new Next(Tasks.fromAvro(t), 0));
         }
     }
 
@@ -67,7 +79,26 @@ public final class TopicTaskSource implements TaskSource {
         // them on a crash, so commit waits until the buffer drains (at most max.poll.records tasks).
     }
 
-    public long undecodable() { return undecodable; }
+    private void deadLetter(ConsumerRecord<byte[], byte[]> r, String reason, Throwable e) {
+        deadLettered++;
+        log.error("task at {}-{}@{} refused: {}", r.topic(), r.partition(), r.offset(), reason);
+        dlq.publish(r, reason, e);
+    }
+
+    /** Why a decoded task cannot be rolled out, or null when it can. */
+    static String invalidReason(Task t) {
+        if (t == null) return "null value (tombstone)";
+        if (t.getTaskId() == null || t.getTaskId().toString().isBlank()) return "taskId is blank";
+        if (t.getQuestion() == null || t.getQuestion().toString().isBlank()) return "question is blank (taskId " + t.getTaskId() + ")";
+        if (t.getReferenceAnswer() == null || t.getReferenceAnswer().toString().isBlank())
+            return "referenceAnswer is blank (taskId " + t.getTaskId() + ")";
+        if (t.getAnswerKind() == AnswerKind.CHOICE && (t.getChoices() == null || t.getChoices().isEmpty()))
+            return "answerKind CHOICE without choices (taskId " + t.getTaskId() + ")";
+        return null;
+    }
+
+    /** Task records sent to the dead-letter topic (undecodable or invalid). */
+    public long deadLettered() { return deadLettered; }
 
     @Override
     public boolean hasMore() { return true; }

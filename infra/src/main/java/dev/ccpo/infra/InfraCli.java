@@ -24,6 +24,7 @@ public final class InfraCli {
     static final String REGISTRY_HOST = "registry.host";
     static final String PARTITIONS = "topics.partitions";
     static final String PID_FILE = "pid.file";
+    static final String SMOKE_CLUSTER = "smoke.cluster";
 
     private InfraCli() { }
 
@@ -34,7 +35,9 @@ public final class InfraCli {
                 .integer(REGISTRY_PORT, 8081, 0, 65535, "Schema registry port; 0 = any free port.")
                 .string(REGISTRY_HOST, "127.0.0.1", "Address the registry binds to.")
                 .integer(PARTITIONS, TopicsAdmin.DEFAULT_PARTITIONS, 1, 1024, "Partitions of the DESIGN.md topics (rollout-stats always 1).")
-                .string(PID_FILE, "", "If set, up writes its process id here (bin/ccpo-down reads it).");
+                .string(PID_FILE, "", "If set, up writes its process id here (bin/ccpo-down reads it).")
+                .choice(SMOKE_CLUSTER, "embedded", "smoke: 'embedded' starts a throwaway cluster; 'existing' uses bootstrap.servers and schema.registry.url.",
+                        "embedded", "existing");
     }
 
     public static void main(String[] args) throws Exception {
@@ -91,11 +94,26 @@ public final class InfraCli {
 
     /** Returns the exit status: 0 when every type round-tripped. */
     static int smoke(Config config) {
+        if (config.string(SMOKE_CLUSTER).equals("existing")) {
+            System.out.println("smoke against bootstrap.servers=" + config.string(CommonKeys.BOOTSTRAP_SERVERS)
+                    + " schema.registry.url=" + config.string(CommonKeys.REGISTRY_URL));
+            return smoke(config, System.nanoTime());
+        }
         long t0 = System.nanoTime();
         try (LocalCluster cluster = LocalCluster.start()) {
             System.out.println("cluster up in " + (System.nanoTime() - t0) / 1_000_000 + " ms: bootstrap.servers="
                     + cluster.bootstrapServers() + " schema.registry.url=" + cluster.registryUrl());
-            List<Smoke.Result> results = Smoke.run(cluster.config(spec("smoke"), "--" + CommonKeys.REGISTRY_USER_INFO + "="));
+            return smoke(cluster.config(spec("smoke"), "--" + CommonKeys.REGISTRY_USER_INFO + "="), t0);
+        } catch (RuntimeException e) {
+            System.err.println("smoke failed: " + e);
+            e.printStackTrace();
+            return 1;
+        }
+    }
+
+    private static int smoke(Config config, long t0) {
+        try {
+            List<Smoke.Result> results = Smoke.run(config);
             results.forEach(r -> System.out.println(r.line()));
             long ok = results.stream().filter(Smoke.Result::equal).count();
             System.out.println("smoke: " + ok + "/" + results.size() + " record types round-tripped in "
