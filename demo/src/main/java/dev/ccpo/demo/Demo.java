@@ -172,7 +172,9 @@ public final class Demo {
                     "--weights.dir=" + runDir.resolve("weights")), logs, heap));
             started.add(ServiceProcess.start("credit", CreditStreamApp.class.getName(), concat(common,
                     "--application.id=ccpo-credit-demo-" + mode, "--credit.mode=" + mode, "--http.port=0",
-                    "--group.grace.ms=120000"), logs, heap));
+                    "--group.grace.ms=120000",
+                    // its own state folder, wiped with the run: a fresh cluster must not meet the last run's stores
+                    "--kafka.state.dir=" + runDir.resolve("credit-state")), logs, heap));
             started.add(ServiceProcess.start("counterfactual", CounterfactualApp.class.getName(), concat(common,
                     "--worker.id=cf-1", "--model.dir=" + model, modelId, "--device=cpu", "--prompts.dir=" + prompts,
                     "--counterfactual.samples=1", "--max.new.tokens=" + cfg.integer("max.new.tokens"), temperature, seed,

@@ -24,7 +24,8 @@ class DemoIT {
                 Map.entry("work.dir", dir.toString()), Map.entry("warm.steps", "30"), Map.entry("model.hidden", "32"),
                 Map.entry("model.layers", "1"), Map.entry("group.size", "4"), Map.entry("groups.per.version", "1"),
                 Map.entry("max.versions", "3"), Map.entry("eval.tasks", "8"), Map.entry("eval.every", "1"),
-                Map.entry("max.new.tokens", "24"), Map.entry("budget.minutes", "8"), Map.entry("service.heap", "512m")));
+                Map.entry("max.new.tokens", "24"), Map.entry("budget.minutes", "8"), Map.entry("service.heap", "512m"),
+                Map.entry("task.count", "500")));
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         PrintStream out = new PrintStream(new TeeStream(log, System.out), true);
 
