@@ -1,6 +1,8 @@
 package dev.ccpo.demo;
 
 import ai.djl.Device;
+import dev.ccpo.analytics.AnalyticsApp;
+import dev.ccpo.analytics.AnalyticsKeys;
 import dev.ccpo.config.CommonKeys;
 import dev.ccpo.config.Config;
 import dev.ccpo.config.ConfigSpec;
@@ -58,12 +60,15 @@ public final class Demo {
                 .integer("model.layers", 2, 1, 64, "Layers of the tiny model.")
                 .integer("eval.tasks", 200, 1, 100_000, "Held-out tasks per evaluation.")
                 .integer("eval.every", 25, 1, 1000, "Evaluate every N policy versions.")
-                .string("service.heap", "768m", "-Xmx of each service process.");
+                .string("service.heap", "768m", "-Xmx of each service process.")
+                .bool("analytics", true, "Serve the live analytics page (analytics module) while the demo runs.")
+                .integer("analytics.port", 8090, 0, 65535, "Port of the live analytics page; 0 = any free port.");
     }
 
     /** What one run produced: the held-out accuracy per evaluated version and where the report is. */
     public record Outcome(String creditMode, Map<Long, HeldOutEval.Result> evaluations, long versions, Path reportDir,
-                          Map<String, Long> topicCounts, Map<String, Long> workerVersions, MetricsTable metrics) {
+                          Map<String, Long> topicCounts, Map<String, Long> workerVersions, MetricsTable metrics,
+                          String analyticsSummary) {
         public HeldOutEval.Result last() {
             return evaluations.isEmpty() ? null : evaluations.get(((TreeMap<Long, HeldOutEval.Result>) evaluations).lastKey());
         }
@@ -124,12 +129,16 @@ public final class Demo {
             List<ServiceProcess> services = startServices(cluster, model, promptsDir, runDir, mode);
             String modelId = model.getFileName().toString();
             try (PipelineMonitor monitor = new PipelineMonitor(cluster.kafkaProps(), serdes, topics());
-                 WeightsFollower weights = new WeightsFollower(cluster.kafkaProps(), "ccpo.weights", serdes.weights(), modelId, "ccpo-demo-eval").start()) {
+                 WeightsFollower weights = new WeightsFollower(cluster.kafkaProps(), "ccpo.weights", serdes.weights(), modelId, "ccpo-demo-eval").start();
+                 AnalyticsApp analytics = cfg.bool("analytics") ? AnalyticsApp.start(cluster.config(AnalyticsKeys.serveSpec(),
+                         "--" + AnalyticsKeys.HTTP_PORT + "=" + cfg.integer("analytics.port"))) : null) {
+                if (analytics != null) out.println("      live analytics page: " + analytics.url());
                 long versions = train(services, monitor, weights, model, eval, evaluations);
                 out.println("[4/4] stopping the services and writing the report");
                 for (int i = services.size() - 1; i >= 0; i--) services.get(i).stop(60);
+                String summary = analytics == null ? "" : settledSummary(analytics, monitor);
                 MetricsTable metrics = DemoReport.write(reportDir, evaluations, monitor, out);
-                return new Outcome(mode, evaluations, versions, reportDir, monitor.counts(), monitor.workerVersions(), metrics);
+                return new Outcome(mode, evaluations, versions, reportDir, monitor.counts(), monitor.workerVersions(), metrics, summary);
             } finally {
                 for (ServiceProcess s : services) s.stop(30);
             }
@@ -151,6 +160,28 @@ public final class Demo {
             producer.flush();
         }
         out.printf("      %d training tasks published to ccpo.tasks%n", n);
+    }
+
+    /**
+     * The analytics page's /api/summary once it has read everything the demo's own monitor has (the services are
+     * stopped, so both stop moving): the two independent readers of the topics must then agree.
+     */
+    private static String settledSummary(AnalyticsApp analytics, PipelineMonitor monitor) throws InterruptedException {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        java.net.http.HttpRequest get = java.net.http.HttpRequest.newBuilder(java.net.URI.create(analytics.url() + "api/summary")).build();
+        String body = "";
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            try {
+                body = http.send(get, java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+                long seen = new com.fasterxml.jackson.databind.ObjectMapper().readTree(body).path("team").path("trajectories").asLong(-1);
+                if (seen == monitor.count("trajectories")) return body;
+            } catch (java.io.IOException e) {
+                body = "";
+            }
+            Thread.sleep(500);
+        }
+        return body;
     }
 
     private List<ServiceProcess> startServices(LocalCluster cluster, Path model, Path prompts, Path runDir, String mode) {

@@ -2,6 +2,8 @@ package dev.ccpo.demo;
 
 import dev.ccpo.config.Config;
 import dev.ccpo.demo.report.Report;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,7 +27,7 @@ class DemoIT {
                 Map.entry("model.layers", "1"), Map.entry("group.size", "4"), Map.entry("groups.per.version", "1"),
                 Map.entry("max.versions", "3"), Map.entry("eval.tasks", "8"), Map.entry("eval.every", "1"),
                 Map.entry("max.new.tokens", "24"), Map.entry("budget.minutes", "8"), Map.entry("service.heap", "512m"),
-                Map.entry("task.count", "500")));
+                Map.entry("task.count", "500"), Map.entry("analytics.port", "0")));
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         PrintStream out = new PrintStream(new TeeStream(log, System.out), true);
 
@@ -44,7 +46,13 @@ class DemoIT {
         assertTrue(o.workerVersions().getOrDefault("cf-1", 0L) >= 1, "the counterfactual worker used published weights: " + o.workerVersions());
         for (String f : List.of(Report.METRICS_CSV, Report.METRICS_JSON, Report.LEARNING_CURVE_PNG, Report.CREDIT_BY_ROLE_PNG, Report.ADVANTAGES_PNG))
             assertTrue(Files.size(o.reportDir().resolve(f)) > 100, f + " written in " + o.reportDir());
-        assertTrue(text.contains("[4/4]") && text.contains("held-out v0"), text);
+        assertTrue(text.contains("[4/4]") && text.contains("held-out v0") && text.contains("live analytics page: http://"), text);
+        // the live page's data source, fed by the same run, agrees with the demo's own reader of the topics
+        JsonNode summary = new ObjectMapper().readTree(o.analyticsSummary());
+        assertEquals(counts.get("trajectories"), summary.path("team").path("trajectories").asLong(), o.analyticsSummary());
+        long advantagesOnPage = summary.path("roles").path("thinker").path("advantages").asLong()
+                + summary.path("roles").path("reasoner").path("advantages").asLong();
+        assertEquals(counts.get("advantages"), advantagesOnPage, o.analyticsSummary());
     }
 
     /** Keeps the demo's output for the assertions and shows it in the build log. */

@@ -55,9 +55,15 @@ final class KafkaBrokerProcess {
             Path props = writeServerProperties();
             if (!Files.exists(workDir.resolve("data").resolve("meta.properties"))) {
                 String clusterId = uuidToKafkaId(UUID.randomUUID());
-                int rc = runJava(List.of("kafka.tools.StorageTool", "format", "-t", clusterId, "-c", props.toString(), "--standalone"))
-                        .waitFor();
-                if (rc != 0) throw new IllegalStateException("kafka StorageTool format failed with exit " + rc + "; see " + logFile());
+                List<String> format = List.of("kafka.tools.StorageTool", "format", "-t", clusterId, "-c", props.toString(), "--standalone");
+                int rc = runJava(format).waitFor();
+                if (rc != 0) {
+                    // seen once on a loaded machine, and not again: one retry on a clean folder before giving up
+                    deleteTree(workDir.resolve("data"));
+                    rc = runJava(format).waitFor();
+                }
+                // the log's tail goes into the message: a temp cluster deletes its folder, log included, on close
+                if (rc != 0) throw new IllegalStateException("kafka StorageTool format failed with exit " + rc + "; " + logFile() + " ends with:\n" + logTail(30));
             }
             process = runJava(List.of("-Xmx512m", "kafka.Kafka", props.toString()));
         } catch (IOException e) {
@@ -119,7 +125,7 @@ final class KafkaBrokerProcess {
                 AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5000))) {
             while (System.currentTimeMillis() < deadline) {
                 if (!process.isAlive())
-                    throw new IllegalStateException("Kafka broker exited with code " + process.exitValue() + " during start-up; see " + logFile());
+                    throw new IllegalStateException("Kafka broker exited with code " + process.exitValue() + " during start-up; " + logFile() + " ends with:\n" + logTail(30));
                 try {
                     if (!admin.describeCluster(new DescribeClusterOptions().timeoutMs(3000)).nodes().get(5, TimeUnit.SECONDS).isEmpty())
                         return;
@@ -134,6 +140,22 @@ final class KafkaBrokerProcess {
         }
         throw new IllegalStateException("Kafka broker at " + bootstrapServers() + " not ready after " + timeoutMs + " ms (last error: "
                 + last + "); see " + logFile());
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) return;
+        try (var walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
+        }
+    }
+
+    private String logTail(int lines) {
+        try {
+            List<String> all = Files.readAllLines(logFile());
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException | RuntimeException e) {
+            return "(cannot read " + logFile() + ": " + e + ")";
+        }
     }
 
     private Process runJava(List<String> args) throws IOException {
