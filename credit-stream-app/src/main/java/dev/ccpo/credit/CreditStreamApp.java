@@ -10,7 +10,13 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.TopicDescription;
+
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.Properties;
 
 /** Credit service: trajectories + counterfactuals -> per-agent advantages. Config: CreditSettings.spec(). */
@@ -22,7 +28,7 @@ public final class CreditStreamApp implements AutoCloseable {
     private final CreditCounters counters = new CreditCounters();
 
     public CreditStreamApp(Config config) {
-        CreditSettings s = CreditSettings.from(config);
+        CreditSettings s = resolvePartitions(CreditSettings.from(config), config);
         RecordSerdes serdes = RecordSerdes.fromConfig(config);
         Properties p = new Properties();
         p.putAll(config.kafkaClientProperties());
@@ -32,8 +38,29 @@ public final class CreditStreamApp implements AutoCloseable {
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, config.string(CreditSettings.AUTO_OFFSET_RESET));
         p.putIfAbsent(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 200);
         streams = new KafkaStreams(CreditTopology.build(s, serdes.trajectory(), serdes.counterfactual(),
-                serdes.advantage(), serdes.deadLetter(), counters), p);
+                serdes.advantage(), serdes.deadLetter(), serdes.rolloutStats(), counters), p);
         http = s.httpPort() > 0 ? new StatsServer(s, streams, counters) : null;
+    }
+
+    /**
+     * The stats task closes a window when every input partition has passed it, so it must know how many
+     * there are: input.partitions, or (0) the trajectories topic's partition count from the broker.
+     */
+    static CreditSettings resolvePartitions(CreditSettings s, Config config) {
+        if (s.stats().inputPartitions() > 0) return s;
+        Properties ap = new Properties();
+        ap.putAll(config.kafkaClientProperties());
+        ap.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.string(CommonKeys.BOOTSTRAP_SERVERS));
+        try (Admin admin = Admin.create(ap)) {
+            TopicDescription d = admin.describeTopics(List.of(s.trajectoriesTopic())).allTopicNames()
+                    .get(60, TimeUnit.SECONDS).get(s.trajectoriesTopic());
+            int n = d.partitions().size();
+            log.info("{}: {} has {} partitions", CreditSettings.INPUT_PARTITIONS, s.trajectoriesTopic(), n);
+            return s.withStats(s.stats().withInputPartitions(n));
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot read the partition count of " + s.trajectoriesTopic() + " (set "
+                    + CreditSettings.INPUT_PARTITIONS + " or create the topic first): " + e.getMessage(), e);
+        }
     }
 
     public KafkaStreams streams() { return streams; }

@@ -3,46 +3,82 @@ package dev.ccpo.credit;
 import dev.ccpo.avro.AgentAdvantage;
 import dev.ccpo.avro.CounterfactualOutcome;
 import dev.ccpo.avro.DeadLetter;
+import dev.ccpo.avro.RolloutStats;
 import dev.ccpo.avro.Trajectory;
 import dev.ccpo.serde.AvroSerde;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
+
+import java.util.List;
 
 /**
  * The credit topology, built by one pure static method:
  * <pre>
- *  ccpo.trajectories ─┐ (bytes, key groupId)
- *                     ├─► group-processor [credit-buffer, credit-open, credit-done, credit-history, credit-recent]
- *  ccpo.counterfactuals┘        ├─► ccpo.advantages (key groupId, AgentAdvantage)
- *                               └─► ccpo.dlq (original key, DeadLetter)
+ *  ccpo.trajectories ──┐ bytes, key groupId (co-partitioned, N partitions)
+ *  ccpo.counterfactuals┴► group-processor [credit-buffer, credit-open, credit-done(+by-time), credit-pending, credit-recent]
+ *        │  (reads global store credit-rollout-stats)
+ *        ├─► ccpo.advantages (groupId → AgentAdvantage)   once the group's window has its stats
+ *        ├─► ccpo.dlq        (original key → DeadLetter)
+ *        └─► &lt;app.id&gt;-stats-repartition (ONE partition; role → raw signal moments + source watermark)
+ *                 └─► stats-processor [credit-stats] ──► ccpo.rollout-stats (role → RolloutStats)
+ *  ccpo.rollout-stats ──► global store credit-rollout-stats (role|windowEnd → history; role → watermark)
  * </pre>
  */
 public final class CreditTopology {
     public static final String BUFFER_STORE = "credit-buffer", OPEN_STORE = "credit-open", DONE_STORE = "credit-done",
-            HISTORY_STORE = "credit-history", RECENT_STORE = "credit-recent";
-    static final String ADVANTAGES_SINK = "advantages-sink", DLQ_SINK = "dlq-sink", PROCESSOR = "group-processor";
+            DONE_INDEX_STORE = "credit-done-by-time", PENDING_STORE = "credit-pending", RECENT_STORE = "credit-recent",
+            STATS_STORE = "credit-stats", GLOBAL_STATS_STORE = "credit-rollout-stats";
+    /** Repartition name: the internal topic is {@code <application.id>-stats-repartition}. */
+    public static final String STATS_REPARTITION = "stats";
 
     private CreditTopology() { }
 
+    private static <V> StoreBuilder<KeyValueStore<String, V>> kv(String name, Serde<V> v) {
+        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), Serdes.String(), v);
+    }
+
     public static Topology build(CreditSettings s, AvroSerde<Trajectory> trajectories,
                                  AvroSerde<CounterfactualOutcome> counterfactuals, AvroSerde<AgentAdvantage> advantages,
-                                 AvroSerde<DeadLetter> deadLetters, CreditCounters counters) {
-        Topology t = new Topology();
-        t.addSource("trajectories-source", new ByteArrayDeserializer(), new ByteArrayDeserializer(), s.trajectoriesTopic());
-        t.addSource("counterfactuals-source", new ByteArrayDeserializer(), new ByteArrayDeserializer(), s.counterfactualsTopic());
-        t.addProcessor(PROCESSOR, () -> new GroupProcessor(s, trajectories, counterfactuals, counters),
-                "trajectories-source", "counterfactuals-source");
-        t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(BUFFER_STORE), Serdes.String(), Serdes.ByteArray()), PROCESSOR);
-        t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(OPEN_STORE), Serdes.String(), Serdes.String()), PROCESSOR);
-        t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(DONE_STORE), Serdes.String(), Serdes.Long()), PROCESSOR);
-        t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(HISTORY_STORE), Serdes.String(), Serdes.String()), PROCESSOR);
-        t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RECENT_STORE), Serdes.String(), Serdes.String()), PROCESSOR);
-        t.addSink(ADVANTAGES_SINK, s.advantagesTopic(), new StringSerializer(), advantages.serializer(), PROCESSOR);
-        t.addSink(DLQ_SINK, s.dlqTopic(), new ByteArraySerializer(), deadLetters.serializer(), PROCESSOR);
-        return t;
+                                 AvroSerde<DeadLetter> deadLetters, AvroSerde<RolloutStats> rolloutStats,
+                                 CreditCounters counters) {
+        StreamsBuilder b = new StreamsBuilder();
+        List<StoreBuilder<?>> groupStores = List.of(kv(BUFFER_STORE, Serdes.ByteArray()), kv(OPEN_STORE, Serdes.String()),
+                kv(DONE_STORE, Serdes.Long()), kv(DONE_INDEX_STORE, Serdes.String()), kv(PENDING_STORE, Serdes.String()),
+                kv(RECENT_STORE, Serdes.String()));
+        groupStores.forEach(b::addStateStore);
+        b.addStateStore(kv(STATS_STORE, Serdes.String()));
+        // Global stores are restored from their topic through the processor, so no changelog.
+        b.addGlobalStore(kv(GLOBAL_STATS_STORE, Serdes.String()).withLoggingDisabled(), s.statsTopic(),
+                Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("rollout-stats-global-source"),
+                () -> new GlobalStatsProcessor(rolloutStats, s.statsTopic(), s.applicationId()));
+
+        KStream<byte[], byte[]> in = b.stream(List.of(s.trajectoriesTopic(), s.counterfactualsTopic()),
+                Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("inputs"));
+        KStream<Object, Object> out = in.process(() -> new GroupProcessor(s, trajectories, counterfactuals, counters),
+                org.apache.kafka.streams.kstream.Named.as("group-processor"),
+                groupStores.stream().map(StoreBuilder::name).toArray(String[]::new));
+
+        out.filter((k, v) -> v instanceof AgentAdvantage)
+                .map((k, v) -> KeyValue.pair((String) k, (AgentAdvantage) v))
+                .to(s.advantagesTopic(), Produced.with(Serdes.String(), advantages));
+        out.filter((k, v) -> v instanceof DeadLetter)
+                .map((k, v) -> KeyValue.pair((byte[]) k, (DeadLetter) v))
+                .to(s.dlqTopic(), Produced.with(Serdes.ByteArray(), deadLetters));
+        out.filter((k, v) -> v instanceof String)
+                .map((k, v) -> KeyValue.pair((String) k, (String) v))
+                .repartition(Repartitioned.with(Serdes.String(), Serdes.String()).withName(STATS_REPARTITION).withNumberOfPartitions(1))
+                .process(() -> new StatsProcessor(s, counters), org.apache.kafka.streams.kstream.Named.as("stats-processor"), STATS_STORE)
+                .to(s.statsTopic(), Produced.with(Serdes.String(), rolloutStats));
+        return b.build();
     }
 }

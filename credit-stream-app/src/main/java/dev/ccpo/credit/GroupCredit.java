@@ -20,6 +20,42 @@ import java.util.Map;
 public final class GroupCredit {
     /** History signal names (state-store keys). */
     public static final String DELTA = "thinker.delta", JOINT = "thinker.joint", SOLO = "thinker.solo", VOTER = "voter.c";
+    /** Roles of the global statistics (keys of ccpo.rollout-stats). */
+    public static final String THINKER_ROLE = "thinker", VOTER_ROLE = "voter";
+
+    /** Stats role of a topology: THINK_REASON -> thinker (Delta, R_joint, R_solo), VOTING -> voter (pooled c, R_joint, R_-k). */
+    public static String role(Topology t) { return t == Topology.THINK_REASON ? THINKER_ROLE : VOTER_ROLE; }
+
+    /** The history map compute() reads, from a role's {credit, joint, counterfactual} histories. */
+    public static Map<String, History> historyMap(String role, History[] h) {
+        return role.equals(THINKER_ROLE) ? Map.of(DELTA, h[0], JOINT, h[1], SOLO, h[2]) : Map.of(VOTER, h[0]);
+    }
+
+    /**
+     * Raw signals of a group as exact batch moments {credit, joint, counterfactual}, independent of the
+     * credit mode (the statistics describe the data, not the rule).
+     */
+    public static Stat[] rawSignals(List<Episode> eps) {
+        List<double[]> rows = new ArrayList<>();  // {credit, joint, cf}
+        for (Episode e : eps) {
+            double joint = e.trajectory().getReward();
+            if (e.trajectory().getTopology() == Topology.THINK_REASON) {
+                double solo = thinkerCounterfactual(e).getMeanReward();
+                rows.add(new double[]{joint - solo, joint, solo});
+            } else {
+                for (Turn turn : sortedTurns(e.trajectory())) {
+                    double minus = e.counterfactuals().get(turn.getAgentId()).getMeanReward();
+                    rows.add(new double[]{joint - minus, joint, minus});
+                }
+            }
+        }
+        Stat[] out = new Stat[3];
+        for (int i = 0; i < 3; i++) {
+            final int j = i;
+            out[i] = Stat.of(rows.stream().mapToDouble(r -> r[j]).toArray());
+        }
+        return out;
+    }
 
     /** One usable episode: the trajectory and its counterfactuals keyed by masked agent id. */
     public record Episode(Trajectory trajectory, Map<Integer, CounterfactualOutcome> counterfactuals) { }

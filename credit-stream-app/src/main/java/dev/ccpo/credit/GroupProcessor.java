@@ -31,8 +31,14 @@ import java.util.TreeMap;
 
 /**
  * Buffers each group (trajectories + counterfactuals, both keyed by groupId, co-partitioned) in a
- * persistent store until complete or past its grace period, then emits one AgentAdvantage per
- * (trajectory, agent). Input is raw bytes so that undecodable records can be dead-lettered here.
+ * persistent store until complete or past its grace period; then sends the group's raw signals to the
+ * stats task and holds the group until the stats watermark of its role passes the group's window start
+ * (read back from ccpo.rollout-stats through a global store), and emits one AgentAdvantage per
+ * (trajectory, agent) normalized with the history as of the last window closed before the group's window.
+ * Input is raw bytes so that undecodable records can be dead-lettered here. Output (to the topology's
+ * splitter): AgentAdvantage (key groupId), DeadLetter (key bytes), stats messages (String, key role).
+ * <p>Determinism: decisions that change a record use stream time; the wall clock only acts when the
+ * input stops (grace expiry) or the stats stall (history.max.wait.ms), and both are logged and counted.
  */
 final class GroupProcessor implements Processor<byte[], byte[], Object, Object> {
     private static final Logger log = LoggerFactory.getLogger(GroupProcessor.class);
@@ -45,9 +51,16 @@ final class GroupProcessor implements Processor<byte[], byte[], Object, Object> 
     private ProcessorContext<Object, Object> ctx;
     private KeyValueStore<String, byte[]> buffer;   // g|T|idx -> trajectory, g|C|idx|agent -> counterfactual
     private KeyValueStore<String, String> open;     // g -> "firstStreamTs,firstWallMs"
-    private KeyValueStore<String, Long> done;       // g -> stream time of emission (late records -> DLQ)
-    private KeyValueStore<String, String> history;  // signal -> "count,mean,variance"
+    private KeyValueStore<String, Long> done;       // g -> stream time it was completed/expired (late records -> DLQ)
+    private KeyValueStore<String, String> doneByTime; // streamTs|g -> "" : purges `done` by stream time (bounded)
+    private KeyValueStore<String, String> pending;  // releaseAt|g -> "complete|role|windowStart": the release queue
     private KeyValueStore<String, String> recent;   // zero-padded emission seq -> JSON summary of a group
+    private KeyValueStore<String, String> stats;    // global: ccpo.rollout-stats read back (GlobalStatsProcessor)
+    private int partition;
+    // In memory, for wall-clock fallbacks only (never in a record): what the stream and the stats last did.
+    private long lastSentWm = Long.MIN_VALUE, lastStreamTime = Long.MIN_VALUE, lastStreamAdvanceWall;
+    private long lastStatsWm = Long.MIN_VALUE, lastStatsProgressWall;
+    private final Map<String, Long> heldSinceWall = new java.util.HashMap<>();
 
     GroupProcessor(CreditSettings s, AvroSerde<Trajectory> trajSerde, AvroSerde<CounterfactualOutcome> cfSerde,
                    CreditCounters counters) {
@@ -63,19 +76,93 @@ final class GroupProcessor implements Processor<byte[], byte[], Object, Object> 
         buffer = context.getStateStore(CreditTopology.BUFFER_STORE);
         open = context.getStateStore(CreditTopology.OPEN_STORE);
         done = context.getStateStore(CreditTopology.DONE_STORE);
-        history = context.getStateStore(CreditTopology.HISTORY_STORE);
+        doneByTime = context.getStateStore(CreditTopology.DONE_INDEX_STORE);
+        pending = context.getStateStore(CreditTopology.PENDING_STORE);
         recent = context.getStateStore(CreditTopology.RECENT_STORE);
+        stats = context.getStateStore(CreditTopology.GLOBAL_STATS_STORE);
+        partition = context.taskId().partition();
+        lastStreamAdvanceWall = lastStatsProgressWall = context.currentSystemTimeMs();
         try (KeyValueIterator<String, String> it = recent.reverseAll()) {
             recentSeq = it.hasNext() ? Long.parseLong(it.next().key) + 1 : 0;  // continue after a restore
         }
-        context.schedule(Duration.ofMillis(s.punctuateMs()), PunctuationType.WALL_CLOCK_TIME, now -> expire(false));
-        context.schedule(Duration.ofMillis(s.punctuateMs()), PunctuationType.STREAM_TIME, now -> expire(false));
+        context.schedule(Duration.ofMillis(s.punctuateMs()), PunctuationType.WALL_CLOCK_TIME, this::wallTick);
+        context.schedule(Duration.ofMillis(s.punctuateMs()), PunctuationType.STREAM_TIME, now -> streamTick());
+    }
+
+    /** Stream time: expire incomplete groups past group.grace.ms and forget emitted ids past dedup.retention.ms. */
+    private void streamTick() {
+        long now = ctx.currentStreamTimeMs();
+        List<String> expired = new ArrayList<>();
+        try (KeyValueIterator<String, String> it = open.all()) {
+            while (it.hasNext()) {
+                KeyValue<String, String> kv = it.next();
+                if (now - Long.parseLong(kv.value.split(",")[0]) > s.groupGraceMs()) expired.add(kv.key);
+            }
+        }
+        for (String g : expired) expire(g, "stream time");
+        long cutoff = now - s.stats().dedupRetentionMs();
+        if (cutoff <= 0) return;
+        List<String> old = new ArrayList<>();
+        try (KeyValueIterator<String, String> it = doneByTime.range("", StatsProcessor.pad(cutoff))) {
+            while (it.hasNext()) old.add(it.next().key);
+        }
+        for (String k : old) {
+            doneByTime.delete(k);
+            done.delete(k.substring(k.indexOf('|') + 1));
+        }
+    }
+
+    /**
+     * Wall clock: only when the input has stopped (no stream-time progress for group.grace.ms) are open
+     * groups expired; held groups are released when the stats advanced, or, when the stats have stalled
+     * for history.max.wait.ms / 2 and the group waited history.max.wait.ms, with the history available.
+     */
+    private void wallTick(long wallNow) {
+        if (wallNow - lastStreamAdvanceWall > s.groupGraceMs()) {
+            List<String> expired = new ArrayList<>();
+            try (KeyValueIterator<String, String> it = open.all()) {
+                while (it.hasNext()) {
+                    KeyValue<String, String> kv = it.next();
+                    if (wallNow - Long.parseLong(kv.value.split(",")[1]) > s.groupGraceMs()) expired.add(kv.key);
+                }
+            }
+            for (String g : expired) expire(g, "wall clock, input stopped");
+        }
+        release(wallNow, true);
+    }
+
+    private void expire(String g, String why) {
+        Group grp = load(g);
+        counters.inc("groups.expired");
+        log.warn("group {} incomplete after grace {} ms ({}): {} of {} trajectories buffered", g, s.groupGraceMs(), why,
+                grp.trajs.size(), grp.size);
+        hold(g, grp, false);
     }
 
     @Override
     public void process(Record<byte[], byte[]> rec) {
+        if (lastStreamTime == Long.MIN_VALUE) log.debug("partition {}: first record, timestamp {}", partition, rec.timestamp());
+        handle(rec);
+        long now = ctx.currentStreamTimeMs();
+        if (now > lastStreamTime) {
+            lastStreamTime = now;
+            lastStreamAdvanceWall = ctx.currentSystemTimeMs();
+        }
+        // Watermark to the stats task, at most every tenth of a window of stream time (signals carry it too).
+        if (lastSentWm == Long.MIN_VALUE || now >= lastSentWm + Math.max(1, s.stats().windowMs() / 10)) {
+            lastSentWm = now;
+            ctx.forward(new Record<>("~wm", StatsMessage.watermark(partition, now).encode(), rec.timestamp()));
+        }
+        release(ctx.currentSystemTimeMs(), false);
+    }
+
+    private void handle(Record<byte[], byte[]> rec) {
         RecordMetadata md = ctx.recordMetadata().orElseThrow();
         boolean isTraj = md.topic().equals(s.trajectoriesTopic());
+        if (rec.value() == null) {  // heartbeat: advances this partition's stream time (watermark), carries no data
+            counters.inc("heartbeats");
+            return;
+        }
         String g;
         String key;
         Trajectory t = null;
@@ -112,7 +199,7 @@ final class GroupProcessor implements Processor<byte[], byte[], Object, Object> 
         buffer.put(key, rec.value());
         if (open.get(g) == null) open.put(g, rec.timestamp() + "," + ctx.currentSystemTimeMs());
         Group grp = load(g);
-        if (grp.complete()) emit(g, grp, true);
+        if (grp.complete()) hold(g, grp, true);
     }
 
     private String validate(Trajectory t, String g) {
@@ -194,93 +281,134 @@ final class GroupProcessor implements Processor<byte[], byte[], Object, Object> 
         return grp;
     }
 
-    /** Emits every group past its grace period (stream time or wall clock) with what it has. */
-    private void expire(boolean unused) {
-        long streamNow = ctx.currentStreamTimeMs();
-        long wallNow = ctx.currentSystemTimeMs();
-        List<String> expired = new ArrayList<>();
-        try (KeyValueIterator<String, String> it = open.all()) {
-            while (it.hasNext()) {
-                KeyValue<String, String> kv = it.next();
-                String[] p = kv.value.split(",");
-                if (streamNow - Long.parseLong(p[0]) > s.groupGraceMs() || wallNow - Long.parseLong(p[1]) > s.groupGraceMs())
-                    expired.add(kv.key);
-            }
-        }
-        for (String g : expired) {
-            Group grp = load(g);
-            counters.inc("groups.expired");
-            log.warn("group {} incomplete after grace {} ms: {} of {} trajectories buffered", g, s.groupGraceMs(),
-                    grp.trajs.size(), grp.size);
-            emit(g, grp, false);
-        }
-    }
-
-    /** Computes and forwards the advantages of the usable episodes; unusable leftovers go to the DLQ. */
-    private void emit(String g, Group grp, boolean complete) {
-        List<GroupCredit.Episode> eps = new ArrayList<>();
-        for (var e : grp.trajs.entrySet()) {
-            if (grp.usable(e.getKey())) eps.add(new GroupCredit.Episode(e.getValue(), grp.cfs.get(e.getKey())));
-        }
-        // Leftovers of an incomplete group: trajectories lacking counterfactuals, counterfactuals lacking a trajectory.
+    /**
+     * A group is done buffering (complete, or expired with what it has): leftovers go to the DLQ, the
+     * usable episodes stay buffered, their raw signals go to the stats task, and the group waits in
+     * {@code pending} (ordered by window start, then id) for the stats of the windows before it.
+     */
+    private void hold(String g, Group grp, boolean complete) {
+        List<GroupCredit.Episode> eps = usable(grp);
         for (String k : grp.keys) {
             int idx = Integer.parseInt(k.substring(g.length() + 1).split(SEP)[1]);
-            if (!grp.usable(idx)) {
-                boolean t = k.startsWith(g + SEP + "T");
-                String topic = t ? s.trajectoriesTopic() : s.counterfactualsTopic();
-                String why = t ? "trajectory " + idx + " of group " + g + " lacks counterfactuals after grace"
-                        : "counterfactual for unseen trajectory " + idx + " of group " + g + " after grace";
-                dlqRaw(g, topic, grp.raw.get(k), why, "Incomplete");
-            }
+            if (grp.usable(idx)) continue;
+            boolean t = k.startsWith(g + SEP + "T");
+            String topic = t ? s.trajectoriesTopic() : s.counterfactualsTopic();
+            String why = t ? "trajectory " + idx + " of group " + g + " lacks counterfactuals after grace"
+                    : "counterfactual for unseen trajectory " + idx + " of group " + g + " after grace";
+            dlqRaw(g, topic, grp.raw.get(k), why, "Incomplete");
             buffer.delete(k);
         }
         open.delete(g);
-        done.put(g, ctx.currentStreamTimeMs());
+        long now = ctx.currentStreamTimeMs();
+        done.put(g, now);
+        doneByTime.put(StatsProcessor.pad(now) + "|" + g, "");
         if (eps.isEmpty()) {
             counters.inc("groups.unusable");
             log.warn("group {} had nothing usable; dead-lettered", g);
             return;
         }
-        Map<String, History> hist = readHistory();
+        long eventTime = eventTime(eps);
+        String role = GroupCredit.role(grp.topology);
+        Stat[] sig = GroupCredit.rawSignals(eps);
+        lastSentWm = Math.max(lastSentWm, now);
+        ctx.forward(new Record<>(role, StatsMessage.signals(partition, now, eventTime, role, sig[0], sig[1], sig[2], g).encode(),
+                eventTime));
+        // Release point in this partition's stream time: its window end + grace (when every on-time group of
+        // the window here has completed), or now for a late group. The queue order (releaseAt, groupId) is
+        // thus fixed by this partition's own records, so the output order does not depend on when the
+        // stats arrive from the other partitions.
+        long ws = s.stats().windowStart(eventTime);
+        long releaseAt = Math.max(ws + s.stats().windowMs() + s.stats().graceMs(), now);
+        pending.put(StatsProcessor.pad(releaseAt) + "|" + g, (complete ? "1" : "0") + "|" + role + "|" + ws);
+        heldSinceWall.put(g, ctx.currentSystemTimeMs());
+        counters.inc("groups.held");
+    }
+
+    private static List<GroupCredit.Episode> usable(Group grp) {
+        List<GroupCredit.Episode> eps = new ArrayList<>();
+        for (var e : grp.trajs.entrySet()) {
+            if (grp.usable(e.getKey())) eps.add(new GroupCredit.Episode(e.getValue(), grp.cfs.get(e.getKey())));
+        }
+        return eps;
+    }
+
+    /** Event time of a group = max createdAt of its trajectories (no wall clock in records). */
+    private static long eventTime(List<GroupCredit.Episode> eps) {
+        return eps.stream().mapToLong(e -> e.trajectory().getCreatedAtMs().toEpochMilli()).max().orElseThrow();
+    }
+
+    /**
+     * Emits held groups strictly in queue order (releaseAt, groupId), each once this partition's stream
+     * time reached its releaseAt and its role's stats watermark reached its window start; stops at the
+     * first that is not ready. On a wall tick, when the stats or this partition's input have stalled for
+     * history.max.wait.ms / 2,
+     * a group held for history.max.wait.ms goes out with the history available (logged, counted).
+     */
+    private void release(long wallNow, boolean tick) {
+        long wm = Math.max(GlobalStatsProcessor.watermark(stats, GroupCredit.THINKER_ROLE),
+                GlobalStatsProcessor.watermark(stats, GroupCredit.VOTER_ROLE));
+        boolean advanced = wm != lastStatsWm;
+        if (advanced) {
+            lastStatsWm = wm;
+            lastStatsProgressWall = wallNow;
+        }
+        // Input stopped: the stats have not moved, or this partition's stream time has not, for max wait / 2.
+        boolean stalled = wallNow - lastStatsProgressWall > s.stats().maxWaitMs() / 2
+                || wallNow - lastStreamAdvanceWall > s.stats().maxWaitMs() / 2;
+        long streamNow = ctx.currentStreamTimeMs();
+        List<String[]> ready = new ArrayList<>();
+        try (KeyValueIterator<String, String> it = pending.all()) {
+            while (it.hasNext()) {
+                KeyValue<String, String> kv = it.next();
+                int bar = kv.key.indexOf('|');
+                long releaseAt = Long.parseLong(kv.key.substring(0, bar));
+                String g = kv.key.substring(bar + 1);
+                String[] v = kv.value.split("\\|");
+                long ws = Long.parseLong(v[2]);
+                boolean ok = releaseAt <= streamNow && GlobalStatsProcessor.watermark(stats, v[1]) >= ws;
+                boolean timedOut = !ok && tick && stalled
+                        && wallNow - heldSinceWall.getOrDefault(g, lastStatsProgressWall) > s.stats().maxWaitMs();
+                if (!ok && !timedOut) break;
+                ready.add(new String[]{kv.key, g, v[0], v[1], v[2], ok ? "" : "timeout"});
+            }
+        }
+        for (String[] r : ready) {
+            if (!r[5].isEmpty()) {
+                counters.inc("groups.history-timeout");
+                log.warn("group {} (window start {}) not releasable after {} ms and the stats stalled; emitted with the "
+                        + "history available", r[1], r[4], s.stats().maxWaitMs());
+            }
+            pending.delete(r[0]);
+            heldSinceWall.remove(r[1]);
+            emit(r[1], load(r[1]), r[2].equals("1"), r[3], Long.parseLong(r[4]));
+        }
+    }
+
+    /** Computes and forwards the advantages of a held group with the history as of its window start. */
+    private void emit(String g, Group grp, boolean complete, String role, long windowStart) {
+        List<GroupCredit.Episode> eps = usable(grp);
+        for (String k : grp.keys) buffer.delete(k);
+        if (eps.isEmpty()) {  // cannot happen (held groups keep only usable episodes); never silently
+            counters.inc("groups.unusable");
+            log.error("held group {} lost its episodes", g);
+            return;
+        }
+        var hist = GroupCredit.historyMap(role, GlobalStatsProcessor.historyAt(stats, role, windowStart));
+        log.debug("emit group {} window start {} with {} history {}", g, windowStart, role, hist);
         GroupCredit.Result res = GroupCredit.compute(eps, complete, hist, s.mode(), s.alpha(), s.eta());
-        // Event time of the group = max createdAt of its trajectories, so replays are byte-identical.
-        Instant eventTime = eps.stream().map(e -> e.trajectory().getCreatedAtMs()).max(Instant::compareTo).orElseThrow();
+        Instant eventTime = Instant.ofEpochMilli(eventTime(eps));
         for (AgentAdvantage a : res.advantages()) {
             a.setCreatedAtMs(eventTime);
-            ctx.forward(new Record<>(g, a, eventTime.toEpochMilli()), CreditTopology.ADVANTAGES_SINK);
+            ctx.forward(new Record<>(g, a, eventTime.toEpochMilli()));
         }
-        foldHistory(hist, res.signals());
         counters.inc(complete ? "groups.complete" : "groups.incomplete");
         for (int i = 0; i < res.advantages().size(); i++) counters.inc("advantages");
         recordRecent(g, complete, res.advantages());
     }
 
-    private Map<String, History> readHistory() {
-        Map<String, History> m = new TreeMap<>();
-        for (String k : List.of(GroupCredit.DELTA, GroupCredit.JOINT, GroupCredit.SOLO, GroupCredit.VOTER)) {
-            String v = history.get(k);
-            if (v != null) m.put(k, parseHistory(v));
-        }
-        return m;
-    }
-
     static History parseHistory(String v) {
         String[] p = v.split(",");
         return new History(Long.parseLong(p[0]), Double.parseDouble(p[1]), Double.parseDouble(p[2]));
-    }
-
-    static String formatHistory(History h) { return h.count() + "," + h.mean() + "," + h.variance(); }
-
-    /** Normalize-then-update: the group was normalized with the history before it, now fold it in as one batch. */
-    private void foldHistory(Map<String, History> hist, Map<String, double[]> signals) {
-        for (String k : new java.util.TreeSet<>(signals.keySet())) {
-            double[] x = signals.get(k);
-            if (x.length == 0) continue;
-            double m = CreditMath.mean(x), v = 0;
-            for (double d : x) v += (d - m) * (d - m);
-            History h = hist.getOrDefault(k, History.EMPTY).fold(x.length, m, v / x.length, s.historyDecay());
-            history.put(k, formatHistory(h));
-        }
     }
 
     private void recordRecent(String g, boolean complete, List<AgentAdvantage> advs) {
@@ -308,7 +436,7 @@ final class GroupProcessor implements Processor<byte[], byte[], Object, Object> 
         DeadLetter d = DeadLetterPublisher.of(md.topic(), md.partition(), md.offset(), rec.key(), rec.value(), reason,
                 code, s.applicationId());
         log.warn("dead-lettering {}-{}@{}: {}", md.topic(), md.partition(), md.offset(), reason);
-        ctx.forward(new Record<>(rec.key(), d, rec.timestamp()), CreditTopology.DLQ_SINK);
+        ctx.forward(new Record<>(rec.key(), d, rec.timestamp()));
     }
 
     private void dlqRaw(String g, String topic, byte[] value, String reason, String code) {
@@ -316,6 +444,6 @@ final class GroupProcessor implements Processor<byte[], byte[], Object, Object> 
         byte[] key = g.getBytes(StandardCharsets.UTF_8);
         log.warn("dead-lettering from {}: {}", topic, reason);
         DeadLetter d = DeadLetterPublisher.of(topic, -1, -1, key, value, reason, code, s.applicationId());
-        ctx.forward(new Record<>(key, d, ctx.currentStreamTimeMs()), CreditTopology.DLQ_SINK);
+        ctx.forward(new Record<>(key, d, ctx.currentStreamTimeMs()));
     }
 }

@@ -77,13 +77,24 @@ final class StatsServer {
     private ObjectNode stats() {
         ObjectNode root = JSON.createObjectNode();
         root.put("state", streams.state().toString());
-        ObjectNode hist = root.putObject("history");
-        ReadOnlyKeyValueStore<String, String> h = store(CreditTopology.HISTORY_STORE);
-        try (KeyValueIterator<String, String> it = h.all()) {
+        // Per role: stats watermark and the history after each of the latest closed windows (global store).
+        ObjectNode roles = root.putObject("roles");
+        ReadOnlyKeyValueStore<String, String> h = store(CreditTopology.GLOBAL_STATS_STORE);
+        try (KeyValueIterator<String, String> it = h.reverseAll()) {
             while (it.hasNext()) {
                 KeyValue<String, String> kv = it.next();
-                CreditMath.History x = GroupProcessor.parseHistory(kv.value);
-                hist.putObject(kv.key).put("count", x.count()).put("mean", x.mean()).put("std", x.std());
+                String[] k = kv.key.split("\\|");
+                ObjectNode r = roles.has(k[1]) ? (ObjectNode) roles.get(k[1]) : roles.putObject(k[1]);
+                if (k[0].equals("w")) { r.put("closedThroughMs", Long.parseLong(kv.value)); continue; }
+                ArrayNode w = r.has("windows") ? (ArrayNode) r.get("windows") : r.putArray("windows");
+                if (w.size() >= 10) continue;
+                ObjectNode e = w.addObject().put("windowEndMs", Long.parseLong(k[2]));
+                String[] p = kv.value.split("/");
+                String[] names = {"credit", "joint", "counterfactual"};
+                for (int i = 0; i < 3; i++) {
+                    CreditMath.History x = GroupProcessor.parseHistory(p[i]);
+                    e.putObject(names[i]).put("count", x.count()).put("mean", x.mean()).put("std", x.std());
+                }
             }
         }
         ObjectNode c = root.putObject("counters");

@@ -6,7 +6,8 @@ import dev.ccpo.serde.RecordSerdes;
 
 /**
  * Throughput of the credit topology on a real local broker: produces N synthetic THINK_REASON groups
- * (G = 4), runs the app from the earliest offsets, and prints advantages/s until all are read.
+ * (G = 4, then a heartbeat per partition so every window closes by stream time), runs the app from the
+ * earliest offsets through the whole topology (windowed stats included), and prints advantages/s until all are read.
  * Usage: CreditBenchmark [groups=2000]
  */
 public final class CreditBenchmark {

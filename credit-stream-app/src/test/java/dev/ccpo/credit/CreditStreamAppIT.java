@@ -10,8 +10,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
@@ -29,19 +29,28 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /** End to end on a real broker + registry: the app, its HTTP endpoints, and a byte-identical replay. */
 class CreditStreamAppIT {
-    static final int GROUPS = 20, G = 4;
+    /** 60 groups, 100 ms apart: 6 s of event time, so 1 s stats windows close six times in the replay test. */
+    static final int GROUPS = 60, G = 4;
+    /**
+     * Event time of the synthetic data: a recent minute boundary. Timestamps near 1970 made the broker roll a
+     * segment on every append (segment.ms) and delete them by retention, which slowed it for minutes.
+     */
+    static final long BASE = (System.currentTimeMillis() / 60_000L) * 60_000L - 600_000L;
     static LocalCluster cluster;
     static RecordSerdes serdes;
 
-    @BeforeAll
-    static void up() throws Exception {
+    /**
+     * A fresh broker per test, so that one test's load on the broker does not slow the next test's start-up.
+     */
+    @BeforeEach
+    void up() throws Exception {
         cluster = LocalCluster.start();
         serdes = new RecordSerdes(new dev.ccpo.serde.HttpSchemaRegistryClient(cluster.registryUrl(), ""));
         produceSyntheticGroups(cluster, serdes, "ccpo.trajectories", "ccpo.counterfactuals", GROUPS, G, 0);
     }
 
-    @AfterAll
-    static void down() { if (cluster != null) cluster.close(); }
+    @AfterEach
+    void down() { if (cluster != null) cluster.close(); }
 
     /** THINK_REASON groups with deterministic pseudo-random 0/1 rewards, keyed by groupId. */
     static void produceSyntheticGroups(LocalCluster c, RecordSerdes serdes, String trajTopic, String cfTopic,
@@ -53,13 +62,18 @@ class CreditStreamAppIT {
                 String gid = "it-" + seed + "-" + i;
                 byte[] key = gid.getBytes(java.nio.charset.StandardCharsets.UTF_8);
                 for (int k = 0; k < g; k++) {
-                    long ts = 1_000_000L + i * 100L + k;
+                    long ts = BASE + i * 100L + k;
                     Trajectory t = Fixtures.thinkReason(gid, k, g, rnd.nextInt(2), ts);
                     prod.send(new ProducerRecord<>(trajTopic, null, ts, key, serdes.trajectory().serialize(trajTopic, t)));
                     prod.send(new ProducerRecord<>(cfTopic, null, ts, key,
                             serdes.counterfactual().serialize(cfTopic, Fixtures.solo(gid, k, g, rnd.nextInt(2), ts))));
                 }
             }
+            // A heartbeat (null value) on every partition far ahead: every window closes and every group is
+            // released by stream time, so the result does not depend on the wall-clock fallbacks.
+            int parts = prod.partitionsFor(trajTopic).size();
+            for (int p2 = 0; p2 < parts; p2++)
+                prod.send(new ProducerRecord<byte[], byte[]>(trajTopic, p2, (Long) (BASE + groups * 100L + 300_000L), "heartbeat".getBytes(), (byte[]) null));
             prod.flush();
         }
     }
@@ -99,14 +113,14 @@ class CreditStreamAppIT {
         try (java.net.ServerSocket s = new java.net.ServerSocket(0)) { port = s.getLocalPort(); }
         try (CreditStreamApp a = app("--application.id=ccpo-credit-it", "--http.port=" + port)) {
             List<ConsumerRecord<byte[], byte[]>> recs = readAll("ccpo.advantages", GROUPS * G * 2, Duration.ofSeconds(90));
-            assertEquals(GROUPS * G * 2, recs.size());
+            assertEquals(GROUPS * G * 2, recs.size(), a.counters().snapshot().toString());
             var first = serdes.advantage().deserialize("ccpo.advantages", recs.get(0).value());
             assertEquals(8, first.getGroupRecordCount());
             assertTrue(Double.isFinite(first.getAdvantage()));
             HttpClient http = HttpClient.newHttpClient();
             String stats = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/stats")).build(),
                     HttpResponse.BodyHandlers.ofString()).body();
-            assertTrue(stats.contains("thinker.delta"), stats);
+            assertTrue(stats.contains("\"thinker\"") && stats.contains("closedThroughMs"), stats);
             String recent = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/groups/recent?limit=3")).build(),
                     HttpResponse.BodyHandlers.ofString()).body();
             assertTrue(recent.contains("\"groupId\""), recent);
@@ -117,18 +131,35 @@ class CreditStreamAppIT {
     }
 
     @Test
-    void replayTwiceWithTwoAppIds_isByteIdentical() {
+    void replayTwiceWithTwoAppIds_ccpoWithClosedWindows_isByteIdentical() {
         List<List<byte[]>> runs = new ArrayList<>();
+        List<Long> published = new ArrayList<>();
         for (int r = 1; r <= 2; r++) {
             String topic = "ccpo.advantages.replay-" + r;
             cluster.createTopic(topic, 4, Map.of());
+            // ccpo mode: the advantages depend on the windowed global history, so this checks that the
+            // windows, their close and the release of groups are decided by the data, not by timing.
             try (CreditStreamApp a = app("--application.id=ccpo-credit-replay-" + r, "--topic.advantages=" + topic,
-                    "--credit.mode=shared", "--http.port=0")) {
+                    "--credit.mode=ccpo", "--stats.window.ms=1000", "--stats.window.grace.ms=0",
+                    "--history.max.wait.ms=60000", "--http.port=0")) {
                 List<byte[]> vals = new ArrayList<>();
-                for (var rec : readAll(topic, GROUPS * G * 2, Duration.ofSeconds(90))) vals.add(rec.value());
+                List<ConsumerRecord<byte[], byte[]>> recs = readAll(topic, GROUPS * G * 2, Duration.ofSeconds(90));
+                assertEquals(GROUPS * G * 2, recs.size(), "run " + r + ": " + a.counters().snapshot());
+                for (var rec : recs) vals.add(rec.value());
                 runs.add(vals);
+                assertEquals(0, a.counters().get("groups.history-timeout"), "no wall-clock fallback: " + a.counters().snapshot());
+                assertEquals(0, a.counters().get("stats.late"), a.counters().snapshot().toString());
+                // Normalization used closed windows: the last groups saw a history of many samples.
+                long maxHist = recs.stream().mapToLong(x -> serdes.advantage().deserialize(topic, x.value()).getHistoryCount())
+                        .max().orElse(0);
+                assertTrue(maxHist >= 10 * G, "history count " + maxHist);
+                published.add(a.counters().get("stats.published"));
             }
         }
+        // Both runs closed and published the same windows: six with data plus heartbeats (counted in each app:
+        // both apps write to ccpo.rollout-stats).
+        assertTrue(published.get(0) >= 6, "published " + published);
+        assertEquals(published.get(0), published.get(1));
         assertEquals(GROUPS * G * 2, runs.get(0).size());
         assertEquals(runs.get(0).size(), runs.get(1).size());
         for (int i = 0; i < runs.get(0).size(); i++)

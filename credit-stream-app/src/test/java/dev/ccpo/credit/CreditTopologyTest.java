@@ -38,18 +38,48 @@ class CreditTopologyTest {
     TestInputTopic<String, byte[]> rawTraj;
     TestOutputTopic<String, AgentAdvantage> out;
     TestOutputTopic<byte[], DeadLetter> dlq;
+    TestOutputTopic<String, dev.ccpo.avro.RolloutStats> stats;
 
-    void start(CreditMode mode) {
-        CreditSettings s = Fixtures.settings(mode);
+    /**
+     * One wall-clock tick (punctuate.ms = 1 s): held groups whose stats arrived in the global store are
+     * released on the next record or tick (on a broker the global store is updated by another thread).
+     */
+    void settle() { driver.advanceWallClockTime(Duration.ofMillis(1_000)); }
+
+    /**
+     * A heartbeat (null value) at the release point of window [0, 60 s) (window end + grace 0): every
+     * group sent before it is released once its stats are in. Without it groups wait for their window.
+     */
+    void release() {
+        rawTraj.pipeInput("tick", null, 60_000L);
+        settle();
+    }
+
+    /** Sends a group and returns its advantages once released. */
+    List<AgentAdvantage> group(String g, double[] joint, double[] solo, long ts) {
+        sendThinkReason(g, joint, solo, ts);
+        rawTraj.pipeInput("tick", null, (ts / 60_000 + 1) * 60_000);  // heartbeat to the group's window end
+        settle();
+        return out.readValuesToList();
+    }
+
+    void start(CreditMode mode) { start(Fixtures.settings(mode)); }
+
+    void start(CreditSettings s) {
         Properties p = new Properties();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, s.applicationId());
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         driver = new TopologyTestDriver(CreditTopology.build(s, serdes.trajectory(), serdes.counterfactual(),
-                serdes.advantage(), serdes.deadLetter(), counters), p);
-        traj = driver.createInputTopic(s.trajectoriesTopic(), new StringSerializer(), serdes.trajectory().serializer());
-        cfs = driver.createInputTopic(s.counterfactualsTopic(), new StringSerializer(), serdes.counterfactual().serializer());
-        rawTraj = driver.createInputTopic(s.trajectoriesTopic(), new StringSerializer(), new ByteArraySerializer());
+                serdes.advantage(), serdes.deadLetter(), serdes.rolloutStats(), counters), p);
+        stats = driver.createOutputTopic(s.statsTopic(), new StringDeserializer(), serdes.rolloutStats().deserializer());
+        // Record timestamps drive stream time (watermarks): 0 unless a test gives one (never the wall clock).
+        traj = driver.createInputTopic(s.trajectoriesTopic(), new StringSerializer(), serdes.trajectory().serializer(),
+                java.time.Instant.EPOCH, Duration.ZERO);
+        cfs = driver.createInputTopic(s.counterfactualsTopic(), new StringSerializer(), serdes.counterfactual().serializer(),
+                java.time.Instant.EPOCH, Duration.ZERO);
+        rawTraj = driver.createInputTopic(s.trajectoriesTopic(), new StringSerializer(), new ByteArraySerializer(),
+                java.time.Instant.EPOCH, Duration.ZERO);
         out = driver.createOutputTopic(s.advantagesTopic(), new StringDeserializer(), serdes.advantage().deserializer());
         dlq = driver.createOutputTopic(s.dlqTopic(), new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
                 serdes.deadLetter().deserializer());
@@ -64,8 +94,8 @@ class CreditTopologyTest {
     /** Sends a THINK_REASON group: joint rewards and solo rewards per index k. */
     void sendThinkReason(String g, double[] joint, double[] solo, long ts) {
         for (int k = 0; k < joint.length; k++) {
-            traj.pipeInput(g, Fixtures.thinkReason(g, k, joint.length, joint[k], ts + k));
-            cfs.pipeInput(g, Fixtures.solo(g, k, joint.length, solo[k], ts + k));
+            traj.pipeInput(g, Fixtures.thinkReason(g, k, joint.length, joint[k], ts + k), ts + k);
+            cfs.pipeInput(g, Fixtures.solo(g, k, joint.length, solo[k], ts + k), ts + k);
         }
     }
 
@@ -77,8 +107,7 @@ class CreditTopologyTest {
     void thinkerHelped_warmUpSkipsNormalization() {
         start(CreditMode.CCPO);
         // joint = [1,1,1,0], solo = [0,0,1,0] -> Delta = [1,1,0,0]. History empty (count 0 < 10): z = raw value.
-        sendThinkReason("g1", new double[]{1, 1, 1, 0}, new double[]{0, 0, 1, 0}, 1000);
-        List<AgentAdvantage> l = out.readValuesToList();
+        List<AgentAdvantage> l = group("g1", new double[]{1, 1, 1, 0}, new double[]{0, 0, 1, 0}, 1000);
         assertEquals(8, l.size());
         // Thinker: r1 = tanh(Delta) = [T,T,0,0]; mean T/2; unbiased std = sqrt(4 (T/2)^2 / 3) = T/sqrt(3)
         // A1(k=0) = (T/2) / (T/sqrt3 + 1e-6)  ~ sqrt(3)/2 = 0.866
@@ -109,8 +138,7 @@ class CreditTopologyTest {
     void thinkerFreeRode_allEqualGivesZeroNotNaN() {
         start(CreditMode.CCPO);
         // joint = solo = [1,1,0,0] -> Delta = 0 everywhere -> r1 = tanh(0) = 0 for all -> A1 = 0 exactly.
-        sendThinkReason("g2", new double[]{1, 1, 0, 0}, new double[]{1, 1, 0, 0}, 1000);
-        List<AgentAdvantage> l = out.readValuesToList();
+        List<AgentAdvantage> l = group("g2", new double[]{1, 1, 0, 0}, new double[]{1, 1, 0, 0}, 1000);
         for (int k = 0; k < 4; k++) assertEquals(0.0, find(l, k, 0).getAdvantage());
         // Reasoner still learns from its own outcome: r2 = .5 joint + .5 solo = [1,1,0,0]; std = sqrt(1/3)
         assertEquals(0.5 / (Math.sqrt(1.0 / 3) + 1e-6), find(l, 0, 1).getAdvantage(), TOL);
@@ -119,8 +147,9 @@ class CreditTopologyTest {
     @Test
     void allRewardsEqual_advantageZeroNoNaN() {
         start(CreditMode.CCPO);
-        sendThinkReason("g3", new double[]{1, 1, 1, 1}, new double[]{1, 1, 1, 1}, 1000);
-        for (AgentAdvantage a : out.readValuesToList()) {
+        List<AgentAdvantage> l = group("g3", new double[]{1, 1, 1, 1}, new double[]{1, 1, 1, 1}, 1000);
+        assertEquals(8, l.size());
+        for (AgentAdvantage a : l) {
             assertEquals(0.0, a.getAdvantage());
             assertFalse(Double.isNaN(a.getGroupStd()));
         }
@@ -132,11 +161,10 @@ class CreditTopologyTest {
         // Group A (10 episodes): Delta = [1 x5, 0 x5] -> first batch initializes the history:
         // Delta: count 10, mean .5, var .25 (std .5); joint: mean .5, std .5; solo: all 0 -> mean 0, std 0.
         double[] jA = {1, 1, 1, 1, 1, 0, 0, 0, 0, 0}, sA = new double[10];
-        sendThinkReason("gA", jA, sA, 1000);
-        assertEquals(20, out.readValuesToList().size());
-        // Group B: joint [1,0], solo [0,0]: normalized with history count 10 (warm-up over).
-        sendThinkReason("gB", new double[]{1, 0}, new double[]{0, 0}, 2000);
-        List<AgentAdvantage> l = out.readValuesToList();
+        assertEquals(20, group("gA", jA, sA, 1000).size());
+        // Group B, in the next window [60 s, 120 s): its stream time 61 s closes window [0, 60 s) (grace 0),
+        // so it is normalized with group A's window as history: count 10 (warm-up over).
+        List<AgentAdvantage> l = group("gB", new double[]{1, 0}, new double[]{0, 0}, 61_000);
         AgentAdvantage th0 = find(l, 0, 0);
         assertEquals(10, th0.getHistoryCount());
         assertEquals(0.5, th0.getGlobalMean(), TOL);
@@ -166,6 +194,7 @@ class CreditTopologyTest {
             traj.pipeInput(g, Fixtures.voting(g, k, 2, 3, joint[k], 500));
             for (int v = 0; v < 3; v++) cfs.pipeInput(g, Fixtures.cf(g, k, 2, Topology.VOTING, v, "voter", minus[k][v], 500));
         }
+        release();
         List<AgentAdvantage> l = out.readValuesToList();
         assertEquals(6, l.size());
         // Warm-up: r = tanh(c). Voter 0: r = [T, 0], mean T/2, unbiased std T/sqrt2 -> A = (T/2)/(T/sqrt2+1e-6) ~ .7071
@@ -181,8 +210,7 @@ class CreditTopologyTest {
     void sharedMode_everyAgentGetsTeamReward() {
         start(CreditMode.SHARED);
         // joint [1,0,0,0]: mean .25, unbiased std = sqrt((.75^2 + 3 * .25^2)/3) = .5 -> A(0) = .75/(.5+1e-6)
-        sendThinkReason("gs", new double[]{1, 0, 0, 0}, new double[]{1, 1, 1, 1}, 1000);
-        List<AgentAdvantage> l = out.readValuesToList();
+        List<AgentAdvantage> l = group("gs", new double[]{1, 0, 0, 0}, new double[]{1, 1, 1, 1}, 1000);
         for (int agent = 0; agent < 2; agent++) {
             assertEquals(0.75 / (0.5 + 1e-6), find(l, 0, agent).getAdvantage(), TOL);
             assertEquals(find(l, 0, agent).getReward(), find(l, 0, agent).getCounterfactualReward());
@@ -196,8 +224,7 @@ class CreditTopologyTest {
         // joint [1,1,0,0], solo [0,0,0,1]: solo baseline = mean .25 -> wrong. bonus = +1 where joint right: k=0,1.
         // r_thinker = +-1 + .2 bonus = [1.2,1.2,-1,-1], mean .1 -> A = r - .1 = [1.1,1.1,-1.1,-1.1]
         // r_reasoner = [1,1,-1,-1], mean 0 -> A = [1,1,-1,-1]
-        sendThinkReason("gb", new double[]{1, 1, 0, 0}, new double[]{0, 0, 0, 1}, 1000);
-        List<AgentAdvantage> l = out.readValuesToList();
+        List<AgentAdvantage> l = group("gb", new double[]{1, 1, 0, 0}, new double[]{0, 0, 0, 1}, 1000);
         assertEquals(1.1, find(l, 0, 0).getAdvantage(), TOL);
         assertEquals(-1.1, find(l, 3, 0).getAdvantage(), TOL);
         assertEquals(1.0, find(l, 1, 1).getAdvantage(), TOL);
@@ -216,6 +243,7 @@ class CreditTopologyTest {
         traj.pipeInput(g, Fixtures.thinkReason(g, 2, 4, 0.0, 1002));  // duplicate id, different reward: must not count
         assertTrue(out.isEmpty(), "group incomplete until trajectory 0 arrives");
         traj.pipeInput(g, Fixtures.thinkReason(g, 0, 4, joint[0], 1000));
+        release();
         List<AgentAdvantage> l = out.readValuesToList();
         assertEquals(8, l.size());
         double std1 = T / Math.sqrt(3);  // same arithmetic as thinkerHelped_warmUpSkipsNormalization
@@ -241,7 +269,8 @@ class CreditTopologyTest {
         }
         cfs.pipeInput(g, Fixtures.solo(g, 3, 4, 0, 1000));  // trajectory 3 never arrives
         assertTrue(out.isEmpty());
-        driver.advanceWallClockTime(Duration.ofMillis(61_000));  // grace 60 s
+        driver.advanceWallClockTime(Duration.ofMillis(61_000));  // grace 60 s, no stream progress: input stopped
+        release();  // the expired group is held for its window's stats like any other
         List<AgentAdvantage> l = out.readValuesToList();
         assertEquals(6, l.size());
         assertTrue(l.stream().noneMatch(AgentAdvantage::getGroupComplete));

@@ -17,9 +17,16 @@ import java.util.List;
 final class Fixtures {
     private Fixtures() { }
 
-    static CreditSettings settings(CreditMode mode) {
+    /** Window 60 s, grace 0, ema, max wait 120 s, dedup 120 s, one input partition. */
+    static CreditSettings.Stats stats() {
+        return new CreditSettings.Stats(60_000L, 0L, "ema", 10, 1.0, 120_000L, 120_000L, 1);
+    }
+
+    static CreditSettings settings(CreditMode mode) { return settings(mode, stats()); }
+
+    static CreditSettings settings(CreditMode mode, CreditSettings.Stats st) {
         return new CreditSettings("ccpo-credit-test", "ccpo.trajectories", "ccpo.counterfactuals", "ccpo.advantages",
-                "ccpo.rollout-stats", "ccpo.dlq", mode, 60_000L, 1.0, 1.0, 0.99, 1_000L, 0, "127.0.0.1");
+                "ccpo.rollout-stats", "ccpo.dlq", mode, 60_000L, 1.0, 1.0, 0.99, 1_000L, 0, "127.0.0.1", st);
     }
 
     static Task task(String id) {
