@@ -198,12 +198,14 @@ public final class Demo {
             started.add(ServiceProcess.start("learner", LearnerApp.class.getName(), concat(common,
                     "--model.dir=" + model, modelId, "--roles=thinker,reasoner", "--device=cpu", "--lr=" + cfg.decimal("rl.lr"),
                     "--lr.warmup.steps=0", "--batch.groups=" + cfg.integer("groups.per.version"), "--micro.batch.size=16",
-                    "--alternate.steps=0", "--publish.every=1", "--max.policy.lag=2", temperature, seed,
+                    "--alternate.steps=0", "--publish.every=1", "--max.policy.lag=6", temperature, seed,
                     "--checkpoint.dir=" + runDir.resolve("checkpoints"), "--checkpoint.every=5",
                     "--weights.dir=" + runDir.resolve("weights")), logs, heap));
             started.add(ServiceProcess.start("credit", CreditStreamApp.class.getName(), concat(common,
                     "--application.id=ccpo-credit-demo-" + mode, "--credit.mode=" + mode, "--http.port=0",
                     "--group.grace.ms=120000",
+                    // short windows: a group leaves once its window closed, and the generator waits on the learner
+                    "--stats.window.ms=2000", "--stats.window.grace.ms=500",
                     // its own state folder, wiped with the run: a fresh cluster must not meet the last run's stores
                     "--kafka.state.dir=" + runDir.resolve("credit-state")), logs, heap));
             started.add(ServiceProcess.start("counterfactual", CounterfactualApp.class.getName(), concat(common,
@@ -213,7 +215,7 @@ public final class Demo {
             started.add(ServiceProcess.start("generator", GeneratorApp.class.getName(), concat(common,
                     "--worker.id=gen-1", "--model.dir=" + model, modelId, "--device=cpu", "--prompts.dir=" + prompts,
                     "--task.source=topic", "--topology=THINK_REASON", "--group.size=" + cfg.integer("group.size"),
-                    "--groups.per.version=" + cfg.integer("groups.per.version"), "--max.policy.lag=1",
+                    "--groups.per.version=" + cfg.integer("groups.per.version"), "--max.policy.lag=3",
                     "--max.new.tokens=" + cfg.integer("max.new.tokens"), temperature, seed), logs, heap));
             return started;
         } catch (RuntimeException e) {

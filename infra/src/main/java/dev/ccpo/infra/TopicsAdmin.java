@@ -33,7 +33,9 @@ public final class TopicsAdmin {
         for (String key : List.of(CommonKeys.TOPIC_TASKS, CommonKeys.TOPIC_TRAJECTORIES, CommonKeys.TOPIC_COUNTERFACTUALS,
                 CommonKeys.TOPIC_ADVANTAGES))
             out.add(new TopicSpec(config.string(key), partitions, Map.of("retention.ms", WEEK_MS)));
-        out.add(new TopicSpec(config.string(CommonKeys.TOPIC_ROLLOUT_STATS), 1, Map.of("retention.ms", String.valueOf(24L * 3600 * 1000))));
+        // records carry their window's event time; append time keeps retention about when they were written
+        out.add(new TopicSpec(config.string(CommonKeys.TOPIC_ROLLOUT_STATS), 1, Map.of("retention.ms", String.valueOf(24L * 3600 * 1000),
+                "message.timestamp.type", "LogAppendTime")));
         out.add(new TopicSpec(config.string(CommonKeys.TOPIC_WEIGHTS), partitions,
                 Map.of("cleanup.policy", "compact", "max.message.bytes", "8388608")));
         out.add(new TopicSpec(config.string(CommonKeys.TOPIC_DLQ), partitions, Map.of("retention.ms", String.valueOf(30L * 24 * 3600 * 1000))));
