@@ -54,14 +54,9 @@ final class KafkaBrokerProcess {
             Files.createDirectories(workDir);
             Path props = writeServerProperties();
             if (!Files.exists(workDir.resolve("data").resolve("meta.properties"))) {
-                String clusterId = uuidToKafkaId(UUID.randomUUID());
-                List<String> format = List.of("kafka.tools.StorageTool", "format", "-t", clusterId, "-c", props.toString(), "--standalone");
-                int rc = runJava(format).waitFor();
-                if (rc != 0) {
-                    // seen once on a loaded machine, and not again: one retry on a clean folder before giving up
-                    deleteTree(workDir.resolve("data"));
-                    rc = runJava(format).waitFor();
-                }
+                String clusterId = newClusterId();
+                int rc = runJava(List.of("kafka.tools.StorageTool", "format", "-t", clusterId, "-c", props.toString(), "--standalone"))
+                        .waitFor();
                 // the log's tail goes into the message: a temp cluster deletes its folder, log included, on close
                 if (rc != 0) throw new IllegalStateException("kafka StorageTool format failed with exit " + rc + "; " + logFile() + " ends with:\n" + logTail(30));
             }
@@ -142,13 +137,6 @@ final class KafkaBrokerProcess {
                 + last + "); see " + logFile());
     }
 
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) return;
-        try (var walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
-        }
-    }
-
     private String logTail(int lines) {
         try {
             List<String> all = Files.readAllLines(logFile());
@@ -208,6 +196,17 @@ final class KafkaBrokerProcess {
             return s.getLocalPort();
         } catch (IOException e) {
             throw new UncheckedIOException("no free loopback port", e);
+        }
+    }
+
+    /**
+     * A random cluster id as Kafka writes them (base64url of a UUID), never starting with '-': the storage tool's
+     * argument parser would take "-t -abc..." for an option and fail (1 start in 64 failed that way).
+     */
+    static String newClusterId() {
+        while (true) {
+            String id = uuidToKafkaId(UUID.randomUUID());
+            if (!id.startsWith("-")) return id;
         }
     }
 
