@@ -17,6 +17,8 @@ public final class DemoCli {
     private DemoCli() {}
 
     public static void main(String[] args) throws Exception {
+        // Kafka clients log every config at INFO; the demo's own lines are what matters (override with -D)
+        System.getProperties().putIfAbsent("org.slf4j.simpleLogger.defaultLogLevel", "warn");
         String command = args.length > 0 && !args[0].startsWith("--") ? args[0] : "demo";
         String[] rest = args.length > 0 && !args[0].startsWith("--") ? Arrays.copyOfRange(args, 1, args.length) : args;
         switch (command) {
