@@ -36,7 +36,7 @@ class DemoIT {
         String text = log.toString();
         assertTrue(o.versions() >= 3, "the learner published at least 3 versions: " + o.versions() + "\n" + text);
         Map<String, Long> counts = o.topicCounts();
-        for (String topic : List.of("tasks", "trajectories", "counterfactuals", "advantages", "weights"))
+        for (String topic : List.of("tasks", "trajectories", "counterfactuals", "rollout-stats", "advantages", "weights"))
             assertTrue(counts.getOrDefault(topic, 0L) > 0, "records on " + topic + ": " + counts);
         // THINK_REASON: one counterfactual per trajectory, two advantages (thinker, reasoner) per trajectory
         assertTrue(counts.get("advantages") >= 2 * 4 * 3, counts.toString());
