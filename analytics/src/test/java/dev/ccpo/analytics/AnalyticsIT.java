@@ -16,7 +16,6 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
-import java.io.File;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -25,12 +24,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * A real broker and registry, records of a short run produced with RecordSerdes (part before the app
@@ -40,13 +37,11 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 class AnalyticsIT {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Path BROWSER_DIR = Path.of("browser-test").toAbsolutePath();
-    private static final Path SCREENSHOT = Path.of("target", "analytics.png").toAbsolutePath();
 
     @Test
     void pageShowsWhatIsOnTheTopics() throws Exception {
         long t0 = System.nanoTime();
-        ensureBrowserTooling();
+        PageCheck browser = new PageCheck(Path.of("browser-test"), Path.of("target"), "analytics");
         RunRecords early = new RunRecords(1, 2, 3, 7, Instant.now().minusSeconds(120));
         RunRecords late = new RunRecords(3, 4, 3, 11, Instant.now());
         try (LocalCluster cluster = LocalCluster.start()) {
@@ -68,8 +63,8 @@ class AnalyticsIT {
                             "first", Map.of("trajectories", early.trajectories.size(), "advantages", early.advantages.size(), "versions", 2),
                             "final", Map.of("trajectories", trajectories, "advantages", advantages, "versions", 4, "lagGroupsFound", 2),
                             "signalFile", signal.toString());
-                    Process node = startPageCheck(app.url(), expect);
-                    JsonNode first = awaitSignal(node, signal);
+                    Process node = browser.start(app.url(), expect);
+                    JsonNode first = browser.awaitSignal(node, signal);
                     phase("page showed the early records", t0);
                     assertEquals(2, first.get("versions").size(), first.toString());
                     assertEquals(early.trajectories.size(), first.get("team").get("trajectories").asInt());
@@ -78,7 +73,7 @@ class AnalyticsIT {
                     producer.flush();
                     commitServiceOffsets(cluster, cfg);
                     phase("late records produced", t0);
-                    JsonNode shown = finishPageCheck(node);
+                    JsonNode shown = browser.finish(node);
                     assertTrue(shown.get("ready").asBoolean(), "page not ready: " + shown);
                     assertTrue(shown.get("polls").asInt() > first.get("polls").asInt(), "the same page polled again");
                     assertEquals(0, shown.get("consoleErrors").size(), "JS errors on the page: " + shown.get("consoleErrors"));
@@ -92,7 +87,7 @@ class AnalyticsIT {
                 phase("tap checked", t0);
             }
         }
-        assertTrue(Files.size(SCREENSHOT) > 10_000, "screenshot " + SCREENSHOT + " looks empty");
+        assertTrue(Files.size(browser.screenshot()) > 10_000, "screenshot " + browser.screenshot() + " looks empty");
     }
 
     private static void checkShown(JsonNode s, RunRecords early, RunRecords late, Config cfg) {
@@ -233,64 +228,5 @@ class AnalyticsIT {
 
     private static void phase(String what, long t0) {
         System.out.printf("AnalyticsIT: %s after %.1f s%n", what, (System.nanoTime() - t0) / 1e9);
-    }
-
-    private static boolean onPath(String exe) {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator))
-            if (Files.isExecutable(Path.of(dir, exe))) return true;
-        return false;
-    }
-
-    /** node, npm and Debian's chromium must be there (.ci/run installs them); node_modules comes from npm ci. */
-    private static void ensureBrowserTooling() throws Exception {
-        if (!onPath("node") || !onPath("npm"))
-            fail("node and npm must be on PATH for AnalyticsIT (.ci/run installs them); PATH=" + System.getenv("PATH"));
-        if (!Files.isExecutable(Path.of("/usr/bin/chromium")))
-            fail("/usr/bin/chromium is missing: install it with `apt-get install -y chromium` (.ci/run does)");
-        if (Files.isDirectory(BROWSER_DIR.resolve("node_modules/playwright-core"))) return;
-        // never inheritIO(): npm would share (and set non-blocking) the forked test JVM's stdin/stdout
-        Path log = Path.of("target", "npm-ci.log").toAbsolutePath();
-        Files.createDirectories(log.getParent());
-        Process npm = new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund").directory(BROWSER_DIR.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        assertTrue(npm.waitFor(300, TimeUnit.SECONDS), "npm ci timed out in " + BROWSER_DIR + "; see " + log);
-        assertEquals(0, npm.exitValue(), "npm ci failed in " + BROWSER_DIR + ":\n" + Files.readString(log));
-    }
-
-    private static final Path PAGE_LOG = Path.of("target", "page-check.log").toAbsolutePath();
-    private static final Path PAGE_OUT = Path.of("target", "page-check.json").toAbsolutePath();
-
-    /** Starts page-check.mjs (Playwright + headless Chromium) on the page; stdout and stderr go to files. */
-    private static Process startPageCheck(String url, Map<String, Object> expect) throws Exception {
-        Files.createDirectories(SCREENSHOT.getParent());
-        return new ProcessBuilder("node", "page-check.mjs", url, SCREENSHOT.toString(), JSON.writeValueAsString(expect))
-                .directory(BROWSER_DIR.toFile()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .redirectOutput(PAGE_OUT.toFile()).redirectError(PAGE_LOG.toFile()).start();
-    }
-
-    /** What the page showed at its first stage (written by page-check.mjs to the signal file). */
-    private static JsonNode awaitSignal(Process node, Path signal) throws Exception {
-        long until = System.currentTimeMillis() + 90_000;
-        while (!Files.exists(signal)) {
-            if (!node.isAlive()) fail("page-check.mjs exited (" + node.exitValue() + ") before its first stage; stderr:\n"
-                    + Files.readString(PAGE_LOG) + "\nstdout:\n" + Files.readString(PAGE_OUT));
-            if (System.currentTimeMillis() > until) {
-                node.destroyForcibly();
-                fail("page-check.mjs did not reach its first stage in 90 s; stderr:\n" + Files.readString(PAGE_LOG));
-            }
-            Thread.sleep(100);
-        }
-        return JSON.readTree(Files.readString(signal));
-    }
-
-    /** Waits for page-check.mjs and returns what the page showed at the end. */
-    private static JsonNode finishPageCheck(Process node) throws Exception {
-        boolean finished = node.waitFor(120, TimeUnit.SECONDS);
-        if (!finished) node.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        String out = Files.readString(PAGE_OUT), errors = Files.readString(PAGE_LOG);
-        assertTrue(finished, "node page-check.mjs timed out; stderr:\n" + errors + "\nstdout:\n" + out);
-        assertEquals(0, node.exitValue(), "node page-check.mjs failed; stderr:\n" + errors + "\nstdout:\n" + out);
-        return JSON.readTree(out.strip());
     }
 }

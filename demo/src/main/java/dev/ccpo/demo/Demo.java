@@ -47,6 +47,7 @@ public final class Demo {
                 .longKey("seed", 1L, 0L, "Seed of the tasks, the model init and the sampling.")
                 .integer("task.steps", 2, 1, 8, "Operations per arithmetic task.")
                 .integer("task.max.operand", 9, 2, 999, "Largest operand of the arithmetic tasks (multipliers stay 2..9).")
+                .integer("task.reasoner.steps", 0, 0, 7, "Steps the Reasoner works out itself from the Thinker's plan (0 = the plan carries the answer and the Reasoner copies it); below task.steps.")
                 .integer("task.count", 20_000, 1, 10_000_000, "Tasks the demo publishes to ccpo.tasks for the generator.")
                 .integer("group.size", 8, 2, 64, "G: rollouts per task (one GRPO group).")
                 .integer("groups.per.version", 2, 1, 1000, "Groups per learner step; one step = one new policy version.")
@@ -74,6 +75,17 @@ public final class Demo {
         }
     }
 
+    /** Lets a caller look at the live analytics page during a run: the demo's integration test opens it in Chromium. */
+    public interface PageObserver {
+        PageObserver NONE = new PageObserver() {};
+
+        /** The first advantages have flowed: the page is mid-run. */
+        default void running(String pageUrl) {}
+
+        /** The services have stopped and the page has read what the monitor has read; it still serves. */
+        default void settled(String pageUrl, PipelineMonitor monitor) {}
+    }
+
     private final Config cfg;
     private final PrintStream out;
     private final Path workDir;
@@ -86,6 +98,7 @@ public final class Demo {
         this.cfg = cfg;
         this.out = out;
         this.workDir = Path.of(cfg.string("work.dir")).toAbsolutePath();
+        tasks(); // fails here, before anything starts, when task.reasoner.steps does not leave the Thinker a step
     }
 
     /** Stage 1: the cached warm-start checkpoint (trains it when missing). */
@@ -97,11 +110,16 @@ public final class Demo {
     }
 
     DemoTasks tasks() {
-        return new DemoTasks(cfg.longValue("seed"), cfg.integer("task.steps"), cfg.integer("task.max.operand"));
+        return new DemoTasks(cfg.longValue("seed"), cfg.integer("task.steps"), cfg.integer("task.max.operand"), cfg.integer("task.reasoner.steps"));
     }
 
     /** The whole run: warm start, cluster, services, RL for the budget, report. */
     public Outcome run() throws Exception {
+        return run(PageObserver.NONE);
+    }
+
+    /** {@link #run()}, showing the analytics page (when the analytics key is on) to {@code observer}. */
+    public Outcome run(PageObserver observer) throws Exception {
         String mode = cfg.string("credit.mode");
         Path promptsDir = DemoTasks.writePrompts(workDir.resolve("prompts"));
         PromptLibrary prompts = new PromptLibrary(promptsDir);
@@ -115,7 +133,7 @@ public final class Demo {
         try (LocalCluster cluster = LocalCluster.start();
              Verifier verifier = new Verifier()) {
             out.printf("      bootstrap.servers=%s schema.registry.url=%s%n", cluster.bootstrapServers(), cluster.registryUrl());
-            HeldOutEval eval = new HeldOutEval(tasks().heldOut(cfg.integer("eval.tasks")), prompts, verifier, cfg.integer("max.new.tokens"));
+            HeldOutEval eval = new HeldOutEval(tasks(), cfg.integer("eval.tasks"), prompts, verifier, cfg.integer("max.new.tokens"));
             Map<Long, HeldOutEval.Result> evaluations = new TreeMap<>();
             try (CausalLM base = CausalLM.open(model, Device.cpu())) {
                 HeldOutEval.Result r = eval.evaluate(base, base);
@@ -133,10 +151,12 @@ public final class Demo {
                  AnalyticsApp analytics = cfg.bool("analytics") ? AnalyticsApp.start(cluster.config(AnalyticsKeys.serveSpec(),
                          "--" + AnalyticsKeys.HTTP_PORT + "=" + cfg.integer("analytics.port"))) : null) {
                 if (analytics != null) out.println("      live analytics page: " + analytics.url());
-                long versions = train(services, monitor, weights, model, eval, evaluations);
+                Runnable firstAdvantages = analytics == null ? () -> {} : () -> observer.running(analytics.url());
+                long versions = train(services, monitor, weights, model, eval, evaluations, firstAdvantages);
                 out.println("[4/4] stopping the services and writing the report");
                 for (int i = services.size() - 1; i >= 0; i--) services.get(i).stop(60);
                 String summary = analytics == null ? "" : settledSummary(analytics, monitor);
+                if (analytics != null) observer.settled(analytics.url(), monitor);
                 MetricsTable metrics = DemoReport.write(reportDir, evaluations, monitor, out);
                 return new Outcome(mode, evaluations, versions, reportDir, monitor.counts(), monitor.workerVersions(), metrics, summary);
             } finally {
@@ -226,14 +246,19 @@ public final class Demo {
 
     /** RL until the budget or max.versions; evaluates every eval.every versions; returns the last version seen. */
     private long train(List<ServiceProcess> services, PipelineMonitor monitor, WeightsFollower weights, Path model,
-                       HeldOutEval eval, Map<Long, HeldOutEval.Result> evaluations) throws InterruptedException {
+                       HeldOutEval eval, Map<Long, HeldOutEval.Result> evaluations, Runnable firstAdvantages) throws InterruptedException {
         long start = System.nanoTime();
         long budgetNanos = (long) (cfg.decimal("budget.minutes") * 60e9);
         int maxVersions = cfg.integer("max.versions");
         int every = cfg.integer("eval.every");
         long lastEvaluated = 0, lastStatus = 0;
+        boolean flowing = false;
         while (true) {
             for (ServiceProcess s : services) s.requireAlive();
+            if (!flowing && monitor.count("advantages") > 0) {
+                flowing = true;
+                firstAdvantages.run();
+            }
             long elapsed = System.nanoTime() - start;
             long version = Math.max(0, weights.latestVersion());
             if (version >= lastEvaluated + every || (maxVersions > 0 && version >= maxVersions && version > lastEvaluated)) {

@@ -41,7 +41,7 @@ public final class DemoCli {
                 System.out.println("warm-start checkpoint: " + model);
                 try (var verifier = new dev.ccpo.policy.reward.Verifier();
                      var lm = dev.ccpo.policy.model.CausalLM.open(model, ai.djl.Device.cpu())) {
-                    HeldOutEval eval = new HeldOutEval(demo.tasks().heldOut(cfg.integer("eval.tasks")), library, verifier, cfg.integer("max.new.tokens"));
+                    HeldOutEval eval = new HeldOutEval(demo.tasks(), cfg.integer("eval.tasks"), library, verifier, cfg.integer("max.new.tokens"));
                     System.out.println(Demo.describe(0, eval.evaluate(lm, lm)));
                 }
             }

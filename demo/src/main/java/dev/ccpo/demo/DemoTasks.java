@@ -16,14 +16,45 @@ import java.util.List;
  * The demo's task: multi-step integer arithmetic ("Compute (7 * 3) + 2."), operands 1..maxOperand, multipliers up to 9.
  * Training tasks come from {@code seed}; the held-out set from another seed. The prompts are short on purpose: the
  * tiny character-level model reads every character.
+ * <p>
+ * The work is split between the agents: the Thinker's plan works out the first {@code steps - reasonerSteps} steps,
+ * the Reasoner works out the last {@code reasonerSteps} from the plan's result and boxes the answer. With
+ * {@code reasonerSteps = 0} the plan carries the answer and the Reasoner only copies it.
  */
-public record DemoTasks(long seed, int steps, int maxOperand) {
+public record DemoTasks(long seed, int steps, int maxOperand, int reasonerSteps) {
     public static final String THINKER_TEMPLATE = "think_reason.thinker";
     public static final String REASONER_TEMPLATE = "think_reason.reasoner";
     public static final String SOLO_TEMPLATE = "think_reason.reasoner_solo";
     static final List<String> TEMPLATES = List.of(THINKER_TEMPLATE, REASONER_TEMPLATE, SOLO_TEMPLATE, "voting.voter");
     static final int MIN_OPERAND = 1;
     private static final long HELD_OUT_SALT = 0x5EED_0FF5E7L;
+
+    public DemoTasks {
+        if (reasonerSteps < 0 || reasonerSteps >= steps) {
+            throw new IllegalArgumentException("task.reasoner.steps must be in 0.." + (steps - 1) + " (the Thinker needs at least one of the "
+                    + steps + " steps), got " + reasonerSteps);
+        }
+    }
+
+    /** The Thinker's part: the plan of the first steps. */
+    public String thinkerPlan(ArithmeticTask t) {
+        return t.workedSteps(0, steps - reasonerSteps);
+    }
+
+    /** The result the Thinker's plan ends with when it is right. */
+    public long planResult(ArithmeticTask t) {
+        return t.steps().get(steps - reasonerSteps - 1).result();
+    }
+
+    /** The Reasoner's part after a plan: its own steps, if any, then the boxed answer. */
+    public String reasonerAnswer(ArithmeticTask t) {
+        return reasonerSteps == 0 ? boxedAnswer(t) : t.workedSteps(steps - reasonerSteps, steps) + "\n" + boxedAnswer(t);
+    }
+
+    /** The final answer as the verifier reads it; also what the Reasoner alone writes. */
+    public static String boxedAnswer(ArithmeticTask t) {
+        return "\\boxed{" + t.answer() + "}";
+    }
 
     public ArithmeticTask training(long index) {
         return new ArithmeticTaskGenerator(seed, steps, MIN_OPERAND, maxOperand).task(index);
@@ -38,7 +69,7 @@ public record DemoTasks(long seed, int steps, int maxOperand) {
     }
 
     String key() {
-        return "arith" + steps + "x" + maxOperand + "-seed" + seed;
+        return "arith" + steps + "x" + maxOperand + (reasonerSteps == 0 ? "" : "r" + reasonerSteps) + "-seed" + seed;
     }
 
     /** Task {@code index} of the training stream as the Avro record the generator reads from ccpo.tasks. */

@@ -14,7 +14,7 @@ import java.util.List;
 /**
  * Greedy accuracy of a Thinker/Reasoner team on held-out tasks, all tasks in one batched call per turn: the team
  * (Thinker plan, then Reasoner answer), the Reasoner alone (what the team would score without the Thinker), and how
- * often the Thinker's plan is right (its last step's result is the answer).
+ * often the Thinker's plan is right (its last line ends with the result its part of the work should reach).
  */
 public final class HeldOutEval {
 
@@ -24,14 +24,17 @@ public final class HeldOutEval {
         public double thinkerContribution() { return team - solo; }
     }
 
+    private final DemoTasks split;
     private final List<ArithmeticTask> tasks;
     private final PromptLibrary prompts;
     private final Verifier verifier;
     private final int maxNewTokens;
 
-    public HeldOutEval(List<ArithmeticTask> tasks, PromptLibrary prompts, Verifier verifier, int maxNewTokens) {
-        if (tasks.isEmpty()) throw new IllegalArgumentException("held-out set is empty");
-        this.tasks = List.copyOf(tasks);
+    /** {@code count} held-out tasks of {@code tasks}, whose split of the work between the agents the plan check follows. */
+    public HeldOutEval(DemoTasks tasks, int count, PromptLibrary prompts, Verifier verifier, int maxNewTokens) {
+        if (count < 1) throw new IllegalArgumentException("held-out set is empty");
+        this.split = tasks;
+        this.tasks = tasks.heldOut(count);
         this.prompts = prompts;
         this.verifier = verifier;
         this.maxNewTokens = maxNewTokens;
@@ -56,7 +59,7 @@ public final class HeldOutEval {
             ArithmeticTask t = tasks.get(i);
             teamRight += score(team.get(i).text(), t) > 0.5 ? 1 : 0;
             soloRight += score(solo.get(i).text(), t) > 0.5 ? 1 : 0;
-            planRight += planEndsWithAnswer(thoughts.get(i).text(), t.answer()) ? 1 : 0;
+            planRight += planEndsWith(thoughts.get(i).text(), split.planResult(t)) ? 1 : 0;
         }
         double n = tasks.size();
         return new Result(tasks.size(), teamRight / n, soloRight / n, planRight / n);
@@ -67,9 +70,9 @@ public final class HeldOutEval {
     }
 
     /** "... = 35" on the plan's last line. */
-    static boolean planEndsWithAnswer(String plan, long answer) {
+    static boolean planEndsWith(String plan, long result) {
         String[] lines = plan.strip().split("\n");
         String last = lines[lines.length - 1].strip();
-        return last.endsWith("= " + answer);
+        return last.endsWith("= " + result);
     }
 }

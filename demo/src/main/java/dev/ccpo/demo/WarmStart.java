@@ -29,9 +29,10 @@ import java.util.SplittableRandom;
 
 /**
  * Supervised warm start of the demo's tiny team model, so that RL starts with signal. One model learns the three
- * turns of the THINK_REASON protocol on synthetic traces: the Thinker writes the worked steps, the Reasoner copies the
- * plan's last result into \boxed{}, and the Reasoner alone (the counterfactual) answers in one shot. The last is much
- * harder for a tiny model than copying, which is what makes the Thinker's contribution real and measurable.
+ * turns of the THINK_REASON protocol on synthetic traces: the Thinker writes its worked steps, the Reasoner finishes
+ * from the plan's result (its own steps, if {@link DemoTasks#reasonerSteps()} gives it any) into \boxed{}, and the
+ * Reasoner alone (the counterfactual) answers in one shot. The last is much harder for a tiny model than working
+ * from a plan, which is what makes the Thinker's contribution real and measurable.
  * The result is cached in a folder named after the settings: a second run loads it.
  */
 public final class WarmStart {
@@ -86,7 +87,7 @@ public final class WarmStart {
                 List<Example> batch = new ArrayList<>(s.batchSize());
                 while (batch.size() < s.batchSize()) {
                     ArithmeticTask task = s.tasks().training(random.nextLong(Long.MAX_VALUE));
-                    batch.addAll(examples(task, prompts, model.tokenizer()));
+                    batch.addAll(examples(s.tasks(), task, prompts, model.tokenizer()));
                 }
                 double loss = step(model, manager, opt, params, batch);
                 ema = Double.isNaN(ema) ? loss : 0.95 * ema + 0.05 * loss;
@@ -117,13 +118,12 @@ public final class WarmStart {
     }
 
     /** The three supervised turns of one task. */
-    static List<Example> examples(ArithmeticTask task, PromptLibrary prompts, TextTokenizer tok) {
-        String plan = task.plan();
-        String boxed = "\\boxed{" + task.answer() + "}";
+    static List<Example> examples(DemoTasks tasks, ArithmeticTask task, PromptLibrary prompts, TextTokenizer tok) {
+        String plan = tasks.thinkerPlan(task);
         return List.of(
                 example(tok, prompts.render(DemoTasks.THINKER_TEMPLATE, "thinker", task.task(), null), plan),
-                example(tok, prompts.render(DemoTasks.REASONER_TEMPLATE, "reasoner", task.task(), plan), boxed),
-                example(tok, prompts.render(DemoTasks.SOLO_TEMPLATE, "reasoner", task.task(), null), boxed));
+                example(tok, prompts.render(DemoTasks.REASONER_TEMPLATE, "reasoner", task.task(), plan), tasks.reasonerAnswer(task)),
+                example(tok, prompts.render(DemoTasks.SOLO_TEMPLATE, "reasoner", task.task(), null), DemoTasks.boxedAnswer(task)));
     }
 
     private static Example example(TextTokenizer tok, List<dev.ccpo.policy.ChatMessage> conversation, String answer) {

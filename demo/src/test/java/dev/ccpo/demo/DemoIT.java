@@ -1,5 +1,6 @@
 package dev.ccpo.demo;
 
+import dev.ccpo.analytics.PageCheck;
 import dev.ccpo.config.Config;
 import dev.ccpo.demo.report.Report;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -21,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class DemoIT {
 
     @Test
-    void shortDemoTrainsThroughEveryTopicAndWritesAReport(@TempDir Path dir) throws Exception {
+    void shortDemoTrainsThroughEveryTopicAndWritesAReport(@TempDir Path dir) throws Throwable {
         Config cfg = Config.of(Demo.spec(), Map.ofEntries(
                 Map.entry("work.dir", dir.toString()), Map.entry("warm.steps", "30"), Map.entry("model.hidden", "32"),
                 Map.entry("model.layers", "1"), Map.entry("group.size", "4"), Map.entry("groups.per.version", "1"),
@@ -31,7 +32,8 @@ class DemoIT {
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         PrintStream out = new PrintStream(new TeeStream(log, System.out), true);
 
-        Demo.Outcome o = new Demo(cfg, out).run();
+        BrowserObserver browser = new BrowserObserver();
+        Demo.Outcome o = new Demo(cfg, out).run(browser);
 
         String text = log.toString();
         assertTrue(o.versions() >= 3, "the learner published at least 3 versions: " + o.versions() + "\n" + text);
@@ -53,6 +55,75 @@ class DemoIT {
         long advantagesOnPage = summary.path("roles").path("thinker").path("advantages").asLong()
                 + summary.path("roles").path("reasoner").path("advantages").asLong();
         assertEquals(counts.get("advantages"), advantagesOnPage, o.analyticsSummary());
+        browser.check(counts);
+    }
+
+    /**
+     * Opens the live analytics page in headless Chromium twice: mid-run, as soon as advantages flow (its charts must
+     * fill), and once the run has settled (what it shows must equal what the demo's own reader counted on the topics).
+     */
+    static final class BrowserObserver implements Demo.PageObserver {
+        private final PageCheck page;
+        private Process live;
+        private JsonNode settled;
+        private Map<Long, double[]> monitored; // policy version -> {trajectories, mean reward}
+        private Map<String, Integer> monitoredAdvantages;
+        private Throwable failure;
+
+        BrowserObserver() throws Exception {
+            page = new PageCheck(Path.of("..", "analytics", "browser-test"), Path.of("target"), "demo-analytics-live");
+        }
+
+        @Override
+        public void running(String url) {
+            try {
+                live = page.start(url, Map.of("trajectories", 1, "advantages", 1, "versions", 1, "timeoutMs", 180_000));
+            } catch (Exception e) {
+                failure = e;
+            }
+        }
+
+        @Override
+        public void settled(String url, PipelineMonitor monitor) {
+            try {
+                JsonNode mid = page.finish(live);
+                assertTrue(mid.get("ready").asBoolean() && mid.get("polls").asInt() > 0, "page opened mid-run showed data: " + mid);
+                assertEquals(0, mid.get("consoleErrors").size(), "JS errors on the page: " + mid.get("consoleErrors"));
+                monitored = monitor.read(versions -> {
+                    Map<Long, double[]> m = new java.util.TreeMap<>();
+                    versions.forEach((v, s) -> { if (s.trajectories > 0) m.put(v, new double[] {s.trajectories, s.meanReward()}); });
+                    return m;
+                });
+                monitoredAdvantages = new java.util.TreeMap<>();
+                monitor.advantages().forEach((role, values) -> monitoredAdvantages.put(role, values.size()));
+                PageCheck after = new PageCheck(Path.of("..", "analytics", "browser-test"), Path.of("target"), "demo-analytics-settled");
+                long trajectories = monitor.count("trajectories"), advantages = monitor.count("advantages");
+                settled = after.finish(after.start(url, Map.of("trajectories", trajectories, "advantages", advantages,
+                        "versions", monitored.size(), "timeoutMs", 60_000)));
+            } catch (Throwable e) {
+                failure = e;
+            }
+        }
+
+        /** The numbers the settled page showed, against the monitor's and the run's counts. */
+        void check(Map<String, Long> counts) throws Throwable {
+            if (failure != null) throw failure;
+            assertTrue(settled != null, "the settled page was never opened");
+            assertTrue(settled.get("ready").asBoolean(), "settled page: " + settled);
+            assertEquals(counts.get("trajectories").longValue(), settled.get("team").get("trajectories").asLong());
+            assertEquals(monitored.size(), settled.get("versions").size(), "one row per policy version: " + settled.get("versions"));
+            for (JsonNode row : settled.get("versions")) {
+                double[] m = monitored.get(row.get("policyVersion").asLong());
+                assertTrue(m != null, "the page shows a version the topics do not have: " + row);
+                assertEquals((long) m[0], row.get("trajectories").asLong(), "trajectories of " + row);
+                assertEquals(m[1], row.get("meanReward").asDouble(), 1e-9, "mean reward of " + row);
+            }
+            monitoredAdvantages.forEach((role, n) ->
+                    assertEquals(n.intValue(), settled.get("histograms").get(role).get("count").asInt(), "advantages of " + role + " on the page"));
+            assertEquals(counts.get("weights").longValue(), settled.get("throughput").get("ccpo.weights").asLong(), "weights records on the page");
+            assertEquals(0, settled.get("consoleErrors").size(), "JS errors on the page: " + settled.get("consoleErrors"));
+            assertTrue(Files.size(page.screenshot()) > 10_000, "screenshot " + page.screenshot());
+        }
     }
 
     /** Keeps the demo's output for the assertions and shows it in the build log. */

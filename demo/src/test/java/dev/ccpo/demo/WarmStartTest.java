@@ -20,14 +20,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class WarmStartTest {
-    static final DemoTasks TASKS = new DemoTasks(7, 2, 9);
+    static final DemoTasks TASKS = new DemoTasks(7, 2, 9, 0);
 
     @Test
     void examplesFollowTheTeamProtocol(@TempDir Path dir) {
         PromptLibrary prompts = new PromptLibrary(DemoTasks.writePrompts(dir));
         CharTokenizer tok = new CharTokenizer();
         ArithmeticTask task = TASKS.training(3);
-        List<WarmStart.Example> ex = WarmStart.examples(task, prompts, tok);
+        List<WarmStart.Example> ex = WarmStart.examples(TASKS, task, prompts, tok);
         assertEquals(3, ex.size());
         assertEquals(task.plan(), tok.decode(ex.get(0).completion()));
         assertEquals("\\boxed{" + task.answer() + "}", tok.decode(ex.get(1).completion()));
@@ -37,10 +37,29 @@ class WarmStartTest {
     }
 
     @Test
+    void theReasonerCanBeLeftTheLastStep(@TempDir Path dir) {
+        PromptLibrary prompts = new PromptLibrary(DemoTasks.writePrompts(dir));
+        CharTokenizer tok = new CharTokenizer();
+        DemoTasks split = new DemoTasks(7, 2, 9, 1);
+        ArithmeticTask task = split.training(3);
+        List<WarmStart.Example> ex = WarmStart.examples(split, task, prompts, tok);
+        String plan = tok.decode(ex.get(0).completion());
+        assertEquals(1, plan.lines().count(), plan);
+        assertTrue(plan.endsWith("= " + split.planResult(task)), plan);
+        String reasoner = tok.decode(ex.get(1).completion());
+        assertTrue(reasoner.startsWith("Step 2: " + split.planResult(task) + " "), "the Reasoner works from the plan's result: " + reasoner);
+        assertTrue(reasoner.endsWith("\\boxed{" + task.answer() + "}"), reasoner);
+        assertEquals("\\boxed{" + task.answer() + "}", tok.decode(ex.get(2).completion()), "alone, it answers in one shot");
+        assertTrue(!split.key().equals(TASKS.key()), "another split is another warm-start cache");
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> new DemoTasks(7, 2, 9, 2));
+        assertTrue(e.getMessage().contains("task.reasoner.steps must be in 0..1"), e.getMessage());
+    }
+
+    @Test
     void trainingLowersTheLossAndIsCached(@TempDir Path dir) throws Exception {
         PromptLibrary prompts = new PromptLibrary(DemoTasks.writePrompts(dir.resolve("prompts")));
         WarmStart.Settings s = new WarmStart.Settings(32, 1, 40, 24, 3e-3, 11, TASKS);
-        List<WarmStart.Example> probe = WarmStart.examples(TASKS.training(999_999), prompts, new CharTokenizer());
+        List<WarmStart.Example> probe = WarmStart.examples(TASKS, TASKS.training(999_999), prompts, new CharTokenizer());
         double before;
         try (CausalLM fresh = CausalLM.init(s.modelConfig(), new CharTokenizer(), s.seed(), Device.cpu())) {
             before = nll(fresh, probe);

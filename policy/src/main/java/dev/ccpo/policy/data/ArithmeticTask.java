@@ -7,7 +7,8 @@ import java.util.stream.IntStream;
 /**
  * A synthetic multi-step arithmetic task with its worked steps. {@link #plan()} is the kind of
  * thought a Thinker should write: every intermediate result, so a Reasoner only has to copy the
- * last one — the plan carries the answer, which makes the Thinker's contribution measurable.
+ * last one. {@link #workedSteps(int, int)} splits the work instead: a plan of the first steps for
+ * the Thinker, the rest for the Reasoner.
  */
 public record ArithmeticTask(TaskRecord task, String expression, List<Step> steps) {
 
@@ -22,9 +23,17 @@ public record ArithmeticTask(TaskRecord task, String expression, List<Step> step
 
     public long answer() { return steps.get(steps.size() - 1).result(); }
 
-    /** "Step 1: 3 + 4 = 7\nStep 2: 7 * 5 = 35\n..." */
+    /** "Step 1: 3 + 4 = 7\nStep 2: 7 * 5 = 35\n...": all the steps. */
     public String plan() {
-        return IntStream.range(0, steps.size())
+        return workedSteps(0, steps.size());
+    }
+
+    /** The lines of steps {@code from} (inclusive) to {@code to} (exclusive), numbered from 1 as in {@link #plan()}. */
+    public String workedSteps(int from, int to) {
+        if (from < 0 || to > steps.size() || from > to) {
+            throw new IllegalArgumentException("steps " + from + ".." + to + " of a " + steps.size() + "-step task");
+        }
+        return IntStream.range(from, to)
                 .mapToObj(i -> "Step " + (i + 1) + ": " + steps.get(i).text())
                 .collect(Collectors.joining("\n"));
     }

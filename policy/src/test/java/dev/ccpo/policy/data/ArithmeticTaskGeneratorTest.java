@@ -1,6 +1,7 @@
 package dev.ccpo.policy.data;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -52,6 +53,15 @@ class ArithmeticTaskGeneratorTest {
             assertEquals(1.0, v.score("From the plan, the result is \\boxed{" + t.answer() + "}", t.task().referenceAnswer(), AnswerKind.NUMERIC));
             assertEquals(1.0, v.score(t.plan(), t.task().referenceAnswer(), AnswerKind.NUMERIC), "last number of the plan");
         }
+    }
+
+    @Test
+    void workedStepsSplitThePlanWhereTheThinkerHandsOver() {
+        ArithmeticTask t = new ArithmeticTaskGenerator(3, 3, 1, 9).task(1);
+        assertEquals(t.plan(), t.workedSteps(0, 2) + "\n" + t.workedSteps(2, 3));
+        assertTrue(t.workedSteps(2, 3).startsWith("Step 3: " + t.steps().get(1).result() + " "), "the Reasoner's step starts from the plan's result");
+        assertEquals("", t.workedSteps(1, 1));
+        assertThrows(IllegalArgumentException.class, () -> t.workedSteps(0, 4));
     }
 
     /** Independent check: evaluates "((a op b) op c) op d" with the usual left-to-right nesting. */
