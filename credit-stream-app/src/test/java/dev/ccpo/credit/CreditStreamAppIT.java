@@ -55,7 +55,13 @@ class CreditStreamAppIT {
     /** THINK_REASON groups with deterministic pseudo-random 0/1 rewards, keyed by groupId. */
     static void produceSyntheticGroups(LocalCluster c, RecordSerdes serdes, String trajTopic, String cfTopic,
                                        int groups, int g, long seed) throws Exception {
-        Map<String, Object> p = new HashMap<>(c.kafkaProps());
+        produceSyntheticGroups(c.kafkaProps(), serdes, trajTopic, cfTopic, groups, g, seed);
+    }
+
+    /** As above, as the principal of {@code clientProps}. */
+    static void produceSyntheticGroups(Map<String, Object> clientProps, RecordSerdes serdes, String trajTopic, String cfTopic,
+                                       int groups, int g, long seed) throws Exception {
+        Map<String, Object> p = new HashMap<>(clientProps);
         try (KafkaProducer<byte[], byte[]> prod = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
             java.util.Random rnd = new java.util.Random(seed);
             for (int i = 0; i < groups; i++) {
@@ -79,8 +85,13 @@ class CreditStreamAppIT {
     }
 
     static List<ConsumerRecord<byte[], byte[]>> readAll(String topic, int expected, Duration timeout) {
-        Map<String, Object> p = new HashMap<>(cluster.kafkaProps());
-        p.put("group.id", "it-reader-" + topic + "-" + System.nanoTime());
+        return readAll(cluster.kafkaProps(), "it-reader-" + topic + "-" + System.nanoTime(), topic, expected, timeout);
+    }
+
+    /** As above, as the principal of {@code clientProps}, in consumer group {@code group}. */
+    static List<ConsumerRecord<byte[], byte[]>> readAll(Map<String, Object> clientProps, String group, String topic, int expected, Duration timeout) {
+        Map<String, Object> p = new HashMap<>(clientProps);
+        p.put("group.id", group);
         p.put("auto.offset.reset", "earliest");
         p.put("isolation.level", "read_committed");
         List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();

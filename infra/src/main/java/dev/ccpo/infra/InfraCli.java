@@ -84,7 +84,8 @@ public final class InfraCli {
 
     static void registry(Config config) throws Exception {
         writePid(config);
-        SchemaRegistryServer server = SchemaRegistryServer.kafkaBacked(config.string(CommonKeys.BOOTSTRAP_SERVERS),
+        // kafka.* keys (security settings) reach the registry's own clients of the _schemas topic too
+        SchemaRegistryServer server = SchemaRegistryServer.kafkaBacked(config.kafkaClientProperties(),
                 LocalCluster.SCHEMAS_TOPIC, config.string(REGISTRY_HOST), config.integer(REGISTRY_PORT),
                 config.string(CommonKeys.REGISTRY_USER_INFO));
         System.out.println("schema.registry.url=" + server.url());

@@ -23,25 +23,53 @@ import java.util.jar.Manifest;
 /**
  * One real Kafka broker in KRaft combined mode (broker+controller) as a child JVM. The ports and
  * the data directory are fixed at construction, so stop/start keeps the cluster's data (fault tests).
+ * With {@link Sasl} it only speaks SASL: clients authenticate with SCRAM-SHA-256, the controller
+ * listener with PLAIN (KRaft controllers cannot check SCRAM), and the StandardAuthorizer denies
+ * whatever no ACL allows; the admin user is a super user, created when the storage is formatted.
  */
 final class KafkaBrokerProcess {
+    /** The super user of a SASL broker. */
+    record Sasl(String adminUser, String adminPassword) {}
+
+    static final String SCRAM = "SCRAM-SHA-256";
+
     private final Path workDir;
     private final int brokerPort;
     private final int controllerPort;
     private final String classpath;
+    private final Sasl sasl;
     private Process process;
 
-    KafkaBrokerProcess(Path workDir) { this(workDir, 0); }
+    KafkaBrokerProcess(Path workDir) { this(workDir, 0, null); }
 
-    /** brokerPort 0 picks a free loopback port; the controller port is always a free one. */
-    KafkaBrokerProcess(Path workDir, int brokerPort) {
+    /** brokerPort 0 picks a free loopback port; the controller port is always a free one; sasl null = PLAINTEXT. */
+    KafkaBrokerProcess(Path workDir, int brokerPort, Sasl sasl) {
         this.workDir = workDir;
         this.brokerPort = brokerPort > 0 ? brokerPort : freePort();
         this.controllerPort = freePort();
         this.classpath = kafkaClasspath();
+        this.sasl = sasl;
     }
 
     String bootstrapServers() { return "127.0.0.1:" + brokerPort; }
+
+    /** Client settings of the super user (just bootstrap.servers on a PLAINTEXT broker). */
+    Map<String, Object> adminClientProps() {
+        Map<String, Object> m = new java.util.HashMap<>();
+        m.put("bootstrap.servers", bootstrapServers());
+        if (sasl != null) m.putAll(scramClientProps(sasl.adminUser(), sasl.adminPassword()));
+        return m;
+    }
+
+    /** The client settings a principal needs on a SASL broker (without bootstrap.servers). */
+    static Map<String, Object> scramClientProps(String user, String password) {
+        return Map.of("security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", SCRAM,
+                "sasl.jaas.config", jaas("org.apache.kafka.common.security.scram.ScramLoginModule", user, password, ""));
+    }
+
+    private static String jaas(String module, String user, String password, String extra) {
+        return module + " required username=\"" + user + "\" password=\"" + password + "\"" + extra + ";";
+    }
 
     Path logFile() { return workDir.resolve("broker.log"); }
 
@@ -55,8 +83,10 @@ final class KafkaBrokerProcess {
             Path props = writeServerProperties();
             if (!Files.exists(workDir.resolve("data").resolve("meta.properties"))) {
                 String clusterId = newClusterId();
-                int rc = runJava(List.of("kafka.tools.StorageTool", "format", "-t", clusterId, "-c", props.toString(), "--standalone"))
-                        .waitFor();
+                List<String> format = new ArrayList<>(List.of("kafka.tools.StorageTool", "format", "-t", clusterId, "-c", props.toString(), "--standalone"));
+                if (sasl != null) // the super user's SCRAM credential, so the broker and the admin can log in at all
+                    format.addAll(List.of("--add-scram", SCRAM + "=[name=" + sasl.adminUser() + ",password=" + sasl.adminPassword() + "]"));
+                int rc = runJava(format).waitFor();
                 // the log's tail goes into the message: a temp cluster deletes its folder, log included, on close
                 if (rc != 0) throw new IllegalStateException("kafka StorageTool format failed with exit " + rc + "; " + logFile() + " ends with:\n" + logTail(30));
             }
@@ -116,8 +146,10 @@ final class KafkaBrokerProcess {
                 }
             }
         }
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5000))) {
+        Map<String, Object> adminProps = adminClientProps();
+        adminProps.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000);
+        adminProps.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5000);
+        try (Admin admin = Admin.create(adminProps)) {
             while (System.currentTimeMillis() < deadline) {
                 if (!process.isAlive())
                     throw new IllegalStateException("Kafka broker exited with code " + process.exitValue() + " during start-up; " + logFile() + " ends with:\n" + logTail(30));
@@ -159,15 +191,17 @@ final class KafkaBrokerProcess {
 
     private Path writeServerProperties() throws IOException {
         String data = workDir.resolve("data").toString();
+        String listener = sasl == null ? "PLAINTEXT" : "SASL_PLAINTEXT";
         String props = String.join("\n",
                 "process.roles=broker,controller",
                 "node.id=1",
                 "controller.quorum.bootstrap.servers=127.0.0.1:" + controllerPort,
-                "listeners=PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort,
-                "advertised.listeners=PLAINTEXT://127.0.0.1:" + brokerPort,
+                "listeners=" + listener + "://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort,
+                "advertised.listeners=" + listener + "://127.0.0.1:" + brokerPort,
                 "controller.listener.names=CONTROLLER",
-                "inter.broker.listener.name=PLAINTEXT",
-                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                "inter.broker.listener.name=" + listener,
+                "listener.security.protocol.map=" + listener + ":" + listener + ",CONTROLLER:" + listener,
+                saslProperties(),
                 "log.dirs=" + data,
                 "num.partitions=1",
                 // a single node: every replicated internal topic must fit on it
@@ -188,6 +222,24 @@ final class KafkaBrokerProcess {
         Path file = workDir.resolve("server.properties");
         Files.writeString(file, props, StandardCharsets.UTF_8);
         return file;
+    }
+
+    /** The SASL and authorizer settings (an empty line on a PLAINTEXT broker). */
+    private String saslProperties() {
+        if (sasl == null) return "";
+        String user = sasl.adminUser(), password = sasl.adminPassword();
+        return String.join("\n",
+                "sasl.enabled.mechanisms=" + SCRAM,
+                "sasl.mechanism.inter.broker.protocol=" + SCRAM,
+                "listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config="
+                        + jaas("org.apache.kafka.common.security.scram.ScramLoginModule", user, password, ""),
+                "sasl.mechanism.controller.protocol=PLAIN",
+                "listener.name.controller.sasl.enabled.mechanisms=PLAIN",
+                "listener.name.controller.plain.sasl.jaas.config="
+                        + jaas("org.apache.kafka.common.security.plain.PlainLoginModule", user, password, " user_" + user + "=\"" + password + "\""),
+                "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+                "super.users=User:" + user,
+                "allow.everyone.if.no.acl.found=false");
     }
 
     static int freePort() {

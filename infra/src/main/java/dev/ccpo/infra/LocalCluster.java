@@ -35,10 +35,10 @@ public final class LocalCluster implements AutoCloseable {
     private SchemaRegistryServer registry;
     private volatile boolean closed;
 
-    private LocalCluster(Path workDir, boolean deleteOnClose, int brokerPort) {
+    private LocalCluster(Path workDir, boolean deleteOnClose, int brokerPort, KafkaBrokerProcess.Sasl sasl) {
         this.workDir = workDir;
         this.deleteOnClose = deleteOnClose;
-        this.broker = new KafkaBrokerProcess(workDir.resolve("kafka"), brokerPort);
+        this.broker = new KafkaBrokerProcess(workDir.resolve("kafka"), brokerPort, sasl);
         // destroys the child broker when the test JVM exits without close()
         this.shutdownHook = new Thread(broker::kill, "local-cluster-shutdown");
         Runtime.getRuntime().addShutdownHook(shutdownHook);
@@ -53,21 +53,38 @@ public final class LocalCluster implements AutoCloseable {
         }
     }
 
+    /**
+     * A cluster in a fresh temp directory whose broker only speaks SASL (SCRAM-SHA-256) and denies what no ACL
+     * allows. {@link #kafkaProps()} are the super user's ({@code admin}, with {@code adminPassword}), which the
+     * registry and topic creation use; {@link #createUser} and {@link #kafkaProps(String, String)} make others.
+     */
+    public static LocalCluster startWithSasl(String adminPassword) {
+        try {
+            return start(Files.createTempDirectory("ccpo-cluster-sasl-"), true, 0, 0, TopicsAdmin.DEFAULT_PARTITIONS,
+                    new KafkaBrokerProcess.Sasl("admin", adminPassword));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a temp directory for the local cluster", e);
+        }
+    }
+
     /** A cluster whose broker data and logs live in workDir (kept on close). */
     public static LocalCluster start(Path workDir) { return start(workDir, false); }
 
-    private static LocalCluster start(Path workDir, boolean deleteOnClose) { return start(workDir, deleteOnClose, 0, 0, TopicsAdmin.DEFAULT_PARTITIONS); }
+    private static LocalCluster start(Path workDir, boolean deleteOnClose) {
+        return start(workDir, deleteOnClose, 0, 0, TopicsAdmin.DEFAULT_PARTITIONS, null);
+    }
 
     /** For `InfraCli up`: fixed ports (0 = any free one) and the partition count of the DESIGN.md topics. */
     public static LocalCluster start(Path workDir, int brokerPort, int registryPort, int partitions) {
-        return start(workDir, false, brokerPort, registryPort, partitions);
+        return start(workDir, false, brokerPort, registryPort, partitions, null);
     }
 
-    private static LocalCluster start(Path workDir, boolean deleteOnClose, int brokerPort, int registryPort, int partitions) {
-        LocalCluster c = new LocalCluster(workDir, deleteOnClose, brokerPort);
+    private static LocalCluster start(Path workDir, boolean deleteOnClose, int brokerPort, int registryPort, int partitions,
+                                      KafkaBrokerProcess.Sasl sasl) {
+        LocalCluster c = new LocalCluster(workDir, deleteOnClose, brokerPort, sasl);
         try {
             c.broker.start();
-            c.registry = SchemaRegistryServer.kafkaBacked(c.bootstrapServers(), SCHEMAS_TOPIC, "127.0.0.1", registryPort, null);
+            c.registry = SchemaRegistryServer.kafkaBacked(c.kafkaProps(), SCHEMAS_TOPIC, "127.0.0.1", registryPort, null);
             TopicsAdmin.createAll(c.kafkaProps(), TopicsAdmin.specs(c.config("infra"), partitions));
             return c;
         } catch (RuntimeException e) {
@@ -87,10 +104,34 @@ public final class LocalCluster implements AutoCloseable {
     /** The broker's log file (stdout and stderr of the child process). */
     public Path brokerLog() { return broker.logFile(); }
 
+    /** Client settings for this cluster: bootstrap.servers, plus the super user's credentials on a SASL cluster. */
     public Map<String, Object> kafkaProps() {
-        Map<String, Object> m = new HashMap<>();
+        return broker.adminClientProps();
+    }
+
+    /** Client settings of another principal of a SASL cluster (see {@link #createUser}). */
+    public Map<String, Object> kafkaProps(String user, String password) {
+        Map<String, Object> m = new HashMap<>(KafkaBrokerProcess.scramClientProps(user, password));
         m.put("bootstrap.servers", bootstrapServers());
         return m;
+    }
+
+    /** The same settings as a service's {@code --kafka.*} arguments. */
+    public List<String> serviceArgs(String user, String password) {
+        List<String> args = new ArrayList<>();
+        KafkaBrokerProcess.scramClientProps(user, password).forEach((k, v) -> args.add("--kafka." + k + "=" + v));
+        return args;
+    }
+
+    /** Adds a SCRAM-SHA-256 user to a SASL cluster (as the super user). */
+    public void createUser(String user, String password) {
+        try (Admin admin = Admin.create(kafkaProps())) {
+            admin.alterUserScramCredentials(List.of(new org.apache.kafka.clients.admin.UserScramCredentialUpsertion(user,
+                    new org.apache.kafka.clients.admin.ScramCredentialInfo(org.apache.kafka.clients.admin.ScramMechanism.SCRAM_SHA_256, 8192),
+                    password))).all().get(60, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot create the SCRAM user " + user + ": " + e, e);
+        }
     }
 
     /** A Config of CommonKeys.spec(service) pointing at this cluster, plus --key=value extraArgs. */

@@ -26,19 +26,22 @@ import java.util.concurrent.TimeUnit;
  */
 final class KafkaSchemaJournal implements AutoCloseable {
     private final String topic;
+    private final Map<String, Object> clientProps;
     private final String bootstrap;
     private final KafkaProducer<String, String> producer;
 
-    private KafkaSchemaJournal(String bootstrap, String topic) {
-        this.bootstrap = bootstrap;
+    private KafkaSchemaJournal(Map<String, Object> clientProps, String topic) {
+        this.clientProps = Map.copyOf(clientProps);
+        this.bootstrap = String.valueOf(clientProps.get(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG));
         this.topic = topic;
-        this.producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true),
+        this.producer = new KafkaProducer<>(with(clientProps, Map.of(ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true)),
                 new StringSerializer(), new StringSerializer());
     }
 
-    static KafkaSchemaJournal open(String bootstrap, String topic) {
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+    /** @param clientProps bootstrap.servers plus any client settings (security) the cluster needs */
+    static KafkaSchemaJournal open(Map<String, Object> clientProps, String topic) {
+        String bootstrap = String.valueOf(clientProps.get(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG));
+        try (Admin admin = Admin.create(clientProps)) {
             admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1).configs(Map.of("cleanup.policy", "compact"))))
                     .all().get(30, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
@@ -47,7 +50,13 @@ final class KafkaSchemaJournal implements AutoCloseable {
         } catch (Exception e) {
             throw new IllegalStateException("cannot create the registry topic " + topic + " on " + bootstrap + ": " + e, e);
         }
-        return new KafkaSchemaJournal(bootstrap, topic);
+        return new KafkaSchemaJournal(clientProps, topic);
+    }
+
+    private static Map<String, Object> with(Map<String, Object> base, Map<String, Object> extra) {
+        Map<String, Object> m = new java.util.HashMap<>(base);
+        m.putAll(extra);
+        return m;
     }
 
     /** Writes the event and waits for the broker's acknowledgement, so a registered id is durable. */
@@ -63,8 +72,8 @@ final class KafkaSchemaJournal implements AutoCloseable {
     /** Reads the topic from the beginning to its current end and applies every event. */
     void replayInto(SchemaStore store) {
         TopicPartition tp = new TopicPartition(topic, 0);
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false, ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(with(clientProps, Map.of(
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false, ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")),
                 new StringDeserializer(), new StringDeserializer())) {
             consumer.assign(List.of(tp));
             consumer.seekToBeginning(List.of(tp));

@@ -15,6 +15,7 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ExecutorService;
 
@@ -59,7 +60,12 @@ public final class SchemaRegistryServer implements AutoCloseable {
 
     /** A registry whose schemas live in the Kafka topic (created compacted if missing) and are read back on start. */
     public static SchemaRegistryServer kafkaBacked(String bootstrapServers, String topic, String host, int port, String userInfo) {
-        KafkaSchemaJournal journal = KafkaSchemaJournal.open(bootstrapServers, topic);
+        return kafkaBacked(Map.of("bootstrap.servers", bootstrapServers), topic, host, port, userInfo);
+    }
+
+    /** As above, with the Kafka client settings (bootstrap.servers, security) of the registry's own principal. */
+    public static SchemaRegistryServer kafkaBacked(Map<String, Object> kafkaClientProps, String topic, String host, int port, String userInfo) {
+        KafkaSchemaJournal journal = KafkaSchemaJournal.open(kafkaClientProps, topic);
         SchemaStore store = new SchemaStore(journal::append);
         journal.replayInto(store);
         try {
