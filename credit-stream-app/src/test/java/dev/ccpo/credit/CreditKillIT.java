@@ -1,0 +1,152 @@
+package dev.ccpo.credit;
+
+import dev.ccpo.avro.AgentAdvantage;
+import dev.ccpo.infra.LocalCluster;
+import dev.ccpo.serde.HttpSchemaRegistryClient;
+import dev.ccpo.serde.RecordSerdes;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Test;
+
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * kill -9 of the credit app (its shaded jar as a child process) in the middle of a stream, a restart on the same
+ * state folder, and the advantages it published (read_committed) compared with a clean run of another application
+ * id over the same input: every (trajectory, role) once, with the same advantage and the same history.
+ */
+class CreditKillIT {
+    static final int GROUPS_PER_HALF = 40, G = 4;
+    static final long BASE = (System.currentTimeMillis() / 60_000L) * 60_000L - 600_000L;
+    static final String[] STATS_ARGS = {"--credit.mode=ccpo", "--stats.window.ms=1000", "--stats.window.grace.ms=0",
+            "--history.max.wait.ms=600000", "--http.port=0"};
+
+    @Test
+    void killedMidStreamAndRestartedPublishesWhatACleanRunPublishes() throws Exception {
+        try (LocalCluster cluster = LocalCluster.start()) {
+            RecordSerdes serdes = new RecordSerdes(new HttpSchemaRegistryClient(cluster.registryUrl(), ""));
+            for (String t : List.of("adv-killed", "adv-clean", "stats-killed", "stats-clean")) cluster.createTopic(t, 4, Map.of());
+            int total = 2 * GROUPS_PER_HALF * G * 2;
+            produce(cluster, serdes, 0, GROUPS_PER_HALF, false);
+
+            Path state = Files.createTempDirectory("credit-state-killed-");
+            List<String> killedArgs = args(cluster, "ccpo-credit-killed", "adv-killed", "stats-killed", state);
+            Process first = start(killedArgs, "first");
+            int before = awaitSome(cluster, first, "adv-killed");
+            first.destroyForcibly().waitFor(30, TimeUnit.SECONDS); // SIGKILL: no close, no commit, no flush
+            System.out.printf("CreditKillIT: killed once advantages were visible (%d read)%n", before);
+
+            produce(cluster, serdes, GROUPS_PER_HALF, GROUPS_PER_HALF, true); // the rest arrives while it is down
+            Process second = start(killedArgs, "second");
+            List<ConsumerRecord<byte[], byte[]>> killed;
+            try {
+                killed = CreditStreamAppIT.readAll(cluster.kafkaProps(), "it-killed", "adv-killed", total, Duration.ofSeconds(120));
+            } finally {
+                second.destroy();
+                second.waitFor(30, TimeUnit.SECONDS);
+            }
+            Process clean = start(args(cluster, "ccpo-credit-clean", "adv-clean", "stats-clean",
+                    Files.createTempDirectory("credit-state-clean-")), "clean");
+            List<ConsumerRecord<byte[], byte[]>> reference;
+            try {
+                reference = CreditStreamAppIT.readAll(cluster.kafkaProps(), "it-clean", "adv-clean", total, Duration.ofSeconds(120));
+            } finally {
+                clean.destroy();
+                clean.waitFor(30, TimeUnit.SECONDS);
+            }
+            assertEquals(total, reference.size(), "clean run");
+            Map<String, String> killedByKey = byTrajectoryAndRole(serdes, "adv-killed", killed);
+            Map<String, String> cleanByKey = byTrajectoryAndRole(serdes, "adv-clean", reference);
+            assertEquals(total, killed.size(), "killed-and-restarted run: every advantage exactly once (duplicates would make it more)");
+            assertEquals(cleanByKey, killedByKey, "the same advantages and histories as the clean run");
+        }
+    }
+
+    /** trajectory/role -> the parts that must not depend on the crash; fails on a duplicate. */
+    private static Map<String, String> byTrajectoryAndRole(RecordSerdes serdes, String topic, List<ConsumerRecord<byte[], byte[]>> records) {
+        Map<String, String> out = new TreeMap<>();
+        for (ConsumerRecord<byte[], byte[]> r : records) {
+            AgentAdvantage a = serdes.advantage().deserialize(topic, r.value());
+            String key = a.getTrajectoryId() + "/" + a.getRole();
+            String value = String.format(Locale.ROOT, "adv=%.12f hist=%d gmean=%.12f gstd=%.12f", a.getAdvantage(),
+                    a.getHistoryCount(), a.getGlobalMean(), a.getGlobalStd());
+            String previous = out.put(key, value);
+            assertTrue(previous == null, "duplicate advantage for " + key + " on " + topic);
+        }
+        return out;
+    }
+
+    private static List<String> args(LocalCluster cluster, String appId, String advantages, String stats, Path state) {
+        List<String> a = new ArrayList<>(List.of("--bootstrap.servers=" + cluster.bootstrapServers(),
+                "--schema.registry.url=" + cluster.registryUrl(), "--application.id=" + appId,
+                "--topic.advantages=" + advantages, "--topic.rollout-stats=" + stats, "--kafka.state.dir=" + state));
+        a.addAll(List.of(STATS_ARGS));
+        return a;
+    }
+
+    /** The app's shaded jar (built by the package phase, before failsafe runs) as a child JVM. */
+    private static Process start(List<String> args, String name) throws Exception {
+        File jar = Files.list(Path.of("target")).filter(p -> p.getFileName().toString().matches("credit-stream-app-.*\\.jar"))
+                .findFirst().orElseThrow(() -> new IllegalStateException("no credit-stream-app jar in target/: run mvn verify, not just test"))
+                .toFile();
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx384m", "-jar", jar.getPath()));
+        cmd.addAll(args);
+        Path log = Path.of("target", "credit-kill-" + name + ".log");
+        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+    }
+
+    /** Waits until some (not necessarily all) advantages are committed; returns how many. */
+    private static int awaitSome(LocalCluster cluster, Process app, String topic) {
+        long deadline = System.currentTimeMillis() + 120_000;
+        while (System.currentTimeMillis() < deadline) {
+            assertTrue(app.isAlive(), "the credit app died on its own; see target/credit-kill-first.log");
+            int n = CreditStreamAppIT.readAll(cluster.kafkaProps(), "it-probe-" + System.nanoTime(), topic, 1, Duration.ofSeconds(2)).size();
+            if (n > 0) return n;
+        }
+        throw new AssertionError("no advantages on " + topic + " within 120 s; see target/credit-kill-first.log");
+    }
+
+    /**
+     * Groups {@code from}..{@code from+count-1}, 100 ms of event time apart, keyed by groupId; with {@code end}, a
+     * heartbeat per partition far ahead, so every window closes and every group leaves by stream time.
+     */
+    private static void produce(LocalCluster c, RecordSerdes serdes, int from, int count, boolean end) {
+        try (KafkaProducer<byte[], byte[]> prod = new KafkaProducer<>(c.kafkaProps(), new ByteArraySerializer(), new ByteArraySerializer())) {
+            Random rnd = new Random(from);
+            for (int i = from; i < from + count; i++) {
+                String gid = "kill-" + i;
+                byte[] key = gid.getBytes(StandardCharsets.UTF_8);
+                for (int k = 0; k < G; k++) {
+                    long ts = BASE + i * 100L + k;
+                    prod.send(new ProducerRecord<>("ccpo.trajectories", null, ts, key,
+                            serdes.trajectory().serialize("ccpo.trajectories", Fixtures.thinkReason(gid, k, G, rnd.nextInt(2), ts))));
+                    prod.send(new ProducerRecord<>("ccpo.counterfactuals", null, ts, key,
+                            serdes.counterfactual().serialize("ccpo.counterfactuals", Fixtures.solo(gid, k, G, rnd.nextInt(2), ts))));
+                }
+            }
+            if (end) {
+                for (int p = 0; p < prod.partitionsFor("ccpo.trajectories").size(); p++)
+                    prod.send(new ProducerRecord<byte[], byte[]>("ccpo.trajectories", p, BASE + (from + count) * 100L + 300_000L,
+                            "heartbeat".getBytes(StandardCharsets.UTF_8), null));
+            }
+            prod.flush();
+        }
+    }
+}
