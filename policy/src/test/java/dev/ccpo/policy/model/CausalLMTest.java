@@ -164,4 +164,17 @@ class CausalLMTest {
             assertSame(live, b.parameters().get("model.norm.weight"), "parameter arrays stay live");
         }
     }
+
+    @Test
+    void weightsOfAnotherShapeAreRefusedAndTheModelKeepsItsOwn() {
+        List<int[]> prompts = List.of(new int[] {1, 2, 3});
+        List<int[]> outs = List.of(new int[] {5, 6});
+        ModelConfig wider = new ModelConfig("qwen2", CharTokenizer.VOCAB, 96, 2, 4, 2, 128, 10000.0, 1e-6, true, true, 512);
+        try (CausalLM model = tiny(7); CausalLM other = CausalLM.init(wider, new CharTokenizer(), 8, Device.cpu())) {
+            float[] before = lp(model, prompts, outs);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> model.importWeights(other.exportWeights()));
+            assertTrue(e.getMessage().contains("imported weights: tensor ") && e.getMessage().contains(", expected ["), e.getMessage());
+            assertArrayEquals(before, lp(model, prompts, outs), 0f, "nothing was copied before the check failed");
+        }
+    }
 }
