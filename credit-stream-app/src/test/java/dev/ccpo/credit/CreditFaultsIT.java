@@ -27,11 +27,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * kill -9 of the credit app (its shaded jar as a child process) in the middle of a stream, a restart on the same
- * state folder, and the advantages it published (read_committed) compared with a clean run of another application
- * id over the same input: every (trajectory, role) once, with the same advantage and the same history.
+ * Faults in the middle of a stream, each followed by a comparison of the advantages published (read_committed)
+ * with a clean run of another application id over the same input: every (trajectory, role) once, with the same
+ * advantage and the same history. The faults: kill -9 of the credit app (its shaded jar as a child process) and a
+ * restart on the same state folder; a broker restart while the app runs.
  */
-class CreditKillIT {
+class CreditFaultsIT {
     static final int GROUPS_PER_HALF = 40, G = 4;
     static final long BASE = (System.currentTimeMillis() / 60_000L) * 60_000L - 600_000L;
     static final String[] STATS_ARGS = {"--credit.mode=ccpo", "--stats.window.ms=1000", "--stats.window.grace.ms=0",
@@ -50,7 +51,7 @@ class CreditKillIT {
             Process first = start(killedArgs, "first");
             int before = awaitSome(cluster, first, "adv-killed");
             first.destroyForcibly().waitFor(30, TimeUnit.SECONDS); // SIGKILL: no close, no commit, no flush
-            System.out.printf("CreditKillIT: killed once advantages were visible (%d read)%n", before);
+            System.out.printf("CreditFaultsIT: killed once advantages were visible (%d read)%n", before);
 
             produce(cluster, serdes, GROUPS_PER_HALF, GROUPS_PER_HALF, true); // the rest arrives while it is down
             Process second = start(killedArgs, "second");
@@ -61,20 +62,54 @@ class CreditKillIT {
                 second.destroy();
                 second.waitFor(30, TimeUnit.SECONDS);
             }
-            Process clean = start(args(cluster, "ccpo-credit-clean", "adv-clean", "stats-clean",
-                    Files.createTempDirectory("credit-state-clean-")), "clean");
-            List<ConsumerRecord<byte[], byte[]>> reference;
-            try {
-                reference = CreditStreamAppIT.readAll(cluster.kafkaProps(), "it-clean", "adv-clean", total, Duration.ofSeconds(120));
-            } finally {
-                clean.destroy();
-                clean.waitFor(30, TimeUnit.SECONDS);
-            }
-            assertEquals(total, reference.size(), "clean run");
+            List<ConsumerRecord<byte[], byte[]>> reference = cleanRun(cluster, total);
             Map<String, String> killedByKey = byTrajectoryAndRole(serdes, "adv-killed", killed);
             Map<String, String> cleanByKey = byTrajectoryAndRole(serdes, "adv-clean", reference);
             assertEquals(total, killed.size(), "killed-and-restarted run: every advantage exactly once (duplicates would make it more)");
             assertEquals(cleanByKey, killedByKey, "the same advantages and histories as the clean run");
+        }
+    }
+
+    @Test
+    void brokerRestartedUnderLoadLosesAndDuplicatesNothing() throws Exception {
+        try (LocalCluster cluster = LocalCluster.start()) {
+            RecordSerdes serdes = new RecordSerdes(new HttpSchemaRegistryClient(cluster.registryUrl(), ""));
+            for (String t : List.of("adv-restart", "adv-clean", "stats-restart", "stats-clean")) cluster.createTopic(t, 4, Map.of());
+            int total = 2 * GROUPS_PER_HALF * G * 2;
+            produce(cluster, serdes, 0, GROUPS_PER_HALF, false);
+            Process app = start(args(cluster, "ccpo-credit-restart", "adv-restart", "stats-restart",
+                    Files.createTempDirectory("credit-state-restart-")), "broker-restart");
+            List<ConsumerRecord<byte[], byte[]>> restarted;
+            try {
+                awaitSome(cluster, app, "adv-restart");
+                cluster.stopBroker();
+                Thread.sleep(3000); // the app's clients see the broker gone
+                cluster.startBroker();
+                System.out.println("CreditFaultsIT: broker restarted while the credit app ran");
+                produce(cluster, serdes, GROUPS_PER_HALF, GROUPS_PER_HALF, true);
+                restarted = CreditStreamAppIT.readAll(cluster.kafkaProps(), "it-restart", "adv-restart", total, Duration.ofSeconds(180));
+                assertTrue(app.isAlive(), "the credit app survived the broker restart; see target/credit-broker-restart.log");
+            } finally {
+                app.destroy();
+                app.waitFor(30, TimeUnit.SECONDS);
+            }
+            List<ConsumerRecord<byte[], byte[]>> reference = cleanRun(cluster, total);
+            assertEquals(total, restarted.size(), "every advantage exactly once across the broker restart");
+            assertEquals(byTrajectoryAndRole(serdes, "adv-clean", reference), byTrajectoryAndRole(serdes, "adv-restart", restarted));
+        }
+    }
+
+    /** The advantages of a fresh application id over the whole input. */
+    private static List<ConsumerRecord<byte[], byte[]>> cleanRun(LocalCluster cluster, int total) throws Exception {
+        Process clean = start(args(cluster, "ccpo-credit-clean", "adv-clean", "stats-clean",
+                Files.createTempDirectory("credit-state-clean-")), "clean");
+        try {
+            List<ConsumerRecord<byte[], byte[]>> reference = CreditStreamAppIT.readAll(cluster.kafkaProps(), "it-clean", "adv-clean", total, Duration.ofSeconds(120));
+            assertEquals(total, reference.size(), "clean run");
+            return reference;
+        } finally {
+            clean.destroy();
+            clean.waitFor(30, TimeUnit.SECONDS);
         }
     }
 
@@ -107,7 +142,7 @@ class CreditKillIT {
                 .toFile();
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx384m", "-jar", jar.getPath()));
         cmd.addAll(args);
-        Path log = Path.of("target", "credit-kill-" + name + ".log");
+        Path log = Path.of("target", "credit-" + name + ".log");
         return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
     }
@@ -116,11 +151,11 @@ class CreditKillIT {
     private static int awaitSome(LocalCluster cluster, Process app, String topic) {
         long deadline = System.currentTimeMillis() + 120_000;
         while (System.currentTimeMillis() < deadline) {
-            assertTrue(app.isAlive(), "the credit app died on its own; see target/credit-kill-first.log");
+            assertTrue(app.isAlive(), "the credit app died on its own; see target/credit-*.log");
             int n = CreditStreamAppIT.readAll(cluster.kafkaProps(), "it-probe-" + System.nanoTime(), topic, 1, Duration.ofSeconds(2)).size();
             if (n > 0) return n;
         }
-        throw new AssertionError("no advantages on " + topic + " within 120 s; see target/credit-kill-first.log");
+        throw new AssertionError("no advantages on " + topic + " within 120 s; see target/credit-*.log");
     }
 
     /**
