@@ -10,6 +10,7 @@ import dev.ccpo.policy.model.Devices;
 import dev.ccpo.policy.model.ModelConfig;
 import dev.ccpo.serde.DeadLetterPublisher;
 import dev.ccpo.serde.RecordSerdes;
+import dev.ccpo.weights.WeightsFollower;
 import dev.ccpo.weights.WeightsPublisher;
 import java.io.*;
 import java.nio.file.*;
@@ -88,6 +89,14 @@ public final class Learner implements AutoCloseable {
         this.publisher = new WeightsPublisher(producer, serdes.weights(), c.string(CommonKeys.TOPIC_WEIGHTS), 512 * 1024,
                 c.longValue("weights.inline.max.bytes"), Paths.get(c.string("weights.dir")));
         this.dlq = new DeadLetterPublisher(producer, serdes.deadLetter(), c.string(CommonKeys.TOPIC_DLQ), "learner");
+        // After a crash between a publish and the next checkpoint, versions past the checkpoint's are already out:
+        // number on from the newest, so a version number never stands for two different sets of weights.
+        long published = WeightsFollower.latestPublished(c.kafkaClientProperties(), c.string(CommonKeys.TOPIC_WEIGHTS), serdes.weights(), modelId(), Duration.ofSeconds(60));
+        if (published > version) {
+            System.out.printf(Locale.ROOT, "resuming at step %d from a checkpoint of v%d; v%d is already published, so the next version is v%d%n",
+                    step, version, published, published + 1);
+            version = published;
+        }
         assignAndSeek(ck.map(l -> l.meta().offsets()).orElse(Map.of()));
     }
 

@@ -62,8 +62,9 @@ class LearnerIT {
             }
             try (Learner l = new Learner(cfg)) {
                 assertEquals(2, l.step(), "resumed from the step-2 checkpoint");
-                assertEquals(2, l.policyVersion());
+                assertEquals(3, l.policyVersion(), "v3 was published before the crash: the next version is v4, not a second v3");
                 l.run(4, true);
+                assertEquals(5, l.policyVersion(), "steps 3 and 4 redone and published as v4 and v5");
                 List<String> second = l.trainedGroups();
                 // the un-checkpointed step 3 is redone from the checkpoint; groups of steps 1-2 are never retrained
                 assertEquals(2, second.size());
@@ -73,6 +74,8 @@ class LearnerIT {
                 assertEquals(Set.of("g0", "g1", "g2", "g3"), all);
                 assertEquals(4, first.subList(0, 2).size() + second.size());
             }
+            assertEquals(5, WeightsFollower.latestPublished(cluster.kafkaProps(), "ccpo.weights", serdes.weights(), "tiny", Duration.ofSeconds(30)));
+            assertEquals(-1, WeightsFollower.latestPublished(cluster.kafkaProps(), "ccpo.weights", serdes.weights(), "other-model", Duration.ofSeconds(30)));
         }
     }
 }

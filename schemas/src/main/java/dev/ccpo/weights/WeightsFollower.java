@@ -117,6 +117,42 @@ public final class WeightsFollower implements AutoCloseable {
         }
     }
 
+    /**
+     * The highest policy version of {@code modelId} committed on the weights topic (read_committed, from the
+     * beginning to the current end), or -1: a restarted learner numbers on from it, so that a version number
+     * is never published twice with other weights.
+     */
+    public static long latestPublished(Map<String, Object> kafkaProps, String topic, AvroSerde<PolicyWeights> serde, String modelId,
+                                       Duration timeout) {
+        Map<String, Object> props = new HashMap<>(kafkaProps);
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 16 * 1024 * 1024);
+        props.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        long latest = -1;
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = c.partitionsFor(topic, timeout).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+            c.assign(partitions);
+            c.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = c.endOffsets(partitions, timeout);
+            while (partitions.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
+                if (System.nanoTime() > deadline)
+                    throw new IllegalStateException("timed out reading " + topic + " up to " + end + " for the latest published weights");
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
+                    PolicyWeights w;
+                    try {
+                        w = serde.deserialize(topic, r.value());
+                    } catch (RuntimeException e) {
+                        continue; // unreadable: not a version anybody could have used
+                    }
+                    if (w != null && w.getModelId().toString().equals(modelId)) latest = Math.max(latest, w.getPolicyVersion());
+                }
+            }
+        }
+        return latest;
+    }
+
     /** Weight sets refused (bad sha256, size, model id) plus records that could not be read. */
     public long refused() { return assembler.rejected() + malformed; }
 
