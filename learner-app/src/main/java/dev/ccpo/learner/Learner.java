@@ -137,6 +137,13 @@ public final class Learner implements AutoCloseable {
                     producer.commitTransaction();
                     continue;
                 }
+                String invalid = invalidReason(rec);
+                if (invalid != null) {
+                    // dead-lettered, yet still counted toward its group, which trains without it (see trainOne)
+                    producer.beginTransaction();
+                    dlq.publish(r, "learner: " + invalid, null);
+                    producer.commitTransaction();
+                }
                 batcher.add(r.partition(), r.offset(), rec);
             }
             while (!stop && batcher.hasStep() && (maxSteps <= 0 || step < maxSteps)) trainOne();
@@ -154,8 +161,8 @@ public final class Learner implements AutoCloseable {
         for (AgentAdvantage r : s.records()) {
             String role = r.getRole().toString();
             PolicyTrainer t = trainers.get(role);
-            if (t == null || (active != null && !active.equals(role)) || r.getOutputTokenIds().isEmpty()) {
-                frozenSkipped++; // frozen role this step, unknown role or nothing to score: counted, not trained
+            if (t == null || (active != null && !active.equals(role)) || r.getOutputTokenIds().isEmpty() || invalidReason(r) != null) {
+                frozenSkipped++; // frozen role this step, unknown role, nothing to score or dead-lettered: counted, not trained
                 continue;
             }
             byTrainer.computeIfAbsent(t, k -> new ArrayList<>()).add(r);
@@ -171,6 +178,27 @@ public final class Learner implements AutoCloseable {
         }
         if (step % c.integer("publish.every") == 0) publish();
         if (step % c.integer("checkpoint.every") == 0) checkpoint();
+    }
+
+    /**
+     * Why a decoded record must not be trained on (it would put NaN into the weights or index outside the model),
+     * or null: a non-finite advantage, non-finite or missing behaviour log-probs, token ids outside the vocabulary,
+     * or more tokens than the model has positions.
+     */
+    String invalidReason(AgentAdvantage r) {
+        if (!Double.isFinite(r.getAdvantage())) return "advantage is not finite: " + r.getAdvantage();
+        List<Integer> out = r.getOutputTokenIds(), prompt = r.getPromptTokenIds();
+        if (r.getBehaviourLogProbs().size() != out.size())
+            return r.getBehaviourLogProbs().size() + " behaviour log-probs for " + out.size() + " output tokens";
+        for (Float lp : r.getBehaviourLogProbs()) if (!Float.isFinite(lp)) return "behaviour log-prob is not finite: " + lp;
+        PolicyTrainer t = trainers.get(r.getRole().toString());
+        if (t == null) return null; // a role this learner does not train is skipped, not rejected
+        ModelConfig mc = t.model().config();
+        if (prompt.size() + out.size() > mc.maxPositionEmbeddings())
+            return (prompt.size() + out.size()) + " tokens, more than the model's " + mc.maxPositionEmbeddings() + " positions";
+        for (List<Integer> ids : List.of(prompt, out))
+            for (Integer id : ids) if (id < 0 || id >= mc.vocabSize()) return "token id " + id + " outside the vocabulary [0, " + mc.vocabSize() + ")";
+        return null;
     }
 
     private String roleOf(PolicyTrainer t) {

@@ -78,4 +78,67 @@ class LearnerIT {
             assertEquals(-1, WeightsFollower.latestPublished(cluster.kafkaProps(), "ccpo.weights", serdes.weights(), "other-model", Duration.ofSeconds(30)));
         }
     }
+
+    /**
+     * Bad records on ccpo.advantages among valid groups: undecodable bytes, a NaN advantage, log-probs that do not
+     * match the tokens, a NaN log-prob, a token id outside the vocabulary, more tokens than the model has positions.
+     * Each is dead-lettered with its reason; its group still completes and trains on its valid records; the
+     * published weights stay finite.
+     */
+    @Test
+    void badAdvantagesAreDeadLetteredAndTheWeightsStayFinite() throws Exception {
+        try (LocalCluster cluster = LocalCluster.start()) {
+            cluster.createTopic("ccpo.advantages", 2, Map.of());
+            cluster.createTopic("ccpo.weights", 1, Map.of("cleanup.policy", "compact"));
+            cluster.createTopic("ccpo.dlq", 1, Map.of());
+            String[] args = {"--roles=thinker", "--batch.groups=1", "--checkpoint.every=100", "--publish.every=1",
+                    "--alternate.steps=0", "--max.policy.lag=1000", "--lr=0.01", "--device=cpu", "--micro.batch.size=4",
+                    "--checkpoint.dir=" + tmp.resolve("ck"), "--weights.dir=" + tmp.resolve("w")};
+            Config cfg = cluster.config(LearnerKeys.spec(), args);
+            RecordSerdes serdes = RecordSerdes.fromConfig(cfg);
+            List<Integer> ok = List.of(40, 41, 42);
+            List<Float> okLp = List.of(-4f, -4f, -4f);
+            List<AgentAdvantage> bad = List.of(
+                    TestRecords.advantage("g0", 2, 0, true, Double.NaN, ok, okLp),
+                    TestRecords.advantage("g1", 2, 0, true, 1.0, ok, List.of(-4f)),
+                    TestRecords.advantage("g2", 2, 0, true, 1.0, ok, List.of(-4f, Float.NaN, -4f)),
+                    TestRecords.advantage("g3", 2, 0, true, 1.0, List.of(40, 99_999, 42), okLp),
+                    TestRecords.advantage("g4", 2, 0, true, 1.0, java.util.Collections.nCopies(600, 40), java.util.Collections.nCopies(600, -4f)));
+            try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(cluster.kafkaProps(), new ByteArraySerializer(), new ByteArraySerializer())) {
+                p.send(new ProducerRecord<>("ccpo.advantages", 0, null, "not avro".getBytes()));
+                for (int g = 0; g < bad.size(); g++) {
+                    AgentAdvantage good = TestRecords.advantage("g" + g, 2, 0, true, g % 2 == 0 ? 1.0 : -1.0, ok, okLp);
+                    p.send(new ProducerRecord<>("ccpo.advantages", g % 2, null, serdes.advantage().serialize("ccpo.advantages", good)));
+                    p.send(new ProducerRecord<>("ccpo.advantages", g % 2, null, serdes.advantage().serialize("ccpo.advantages", bad.get(g))));
+                }
+                p.flush();
+            }
+            try (Learner l = new Learner(cfg)) {
+                l.run(bad.size(), false);
+                assertEquals(List.of("g0", "g1", "g2", "g3", "g4"), l.trainedGroups().stream().sorted().toList(), "every group trained");
+            }
+            Map<String, Object> rp = new HashMap<>(cluster.kafkaProps());
+            rp.put("group.id", "it-dlq");
+            rp.put("auto.offset.reset", "earliest");
+            List<String> reasons = new ArrayList<>();
+            try (var c = new org.apache.kafka.clients.consumer.KafkaConsumer<>(rp, new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+                    new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+                c.subscribe(List.of("ccpo.dlq"));
+                long until = System.currentTimeMillis() + 30_000;
+                while (reasons.size() < bad.size() + 1 && System.currentTimeMillis() < until)
+                    c.poll(Duration.ofMillis(200)).forEach(r -> reasons.add(serdes.deadLetter().deserialize("ccpo.dlq", r.value()).getReason().toString()));
+            }
+            assertEquals(bad.size() + 1, reasons.size(), "one dead letter per bad record: " + reasons);
+            for (String expected : List.of("undecodable", "advantage is not finite", "1 behaviour log-probs for 3 output tokens",
+                    "log-prob is not finite", "token id 99999 outside the vocabulary", "603 tokens, more than the model's"))
+                assertTrue(reasons.stream().anyMatch(r -> r.contains(expected)), expected + " in " + reasons);
+            try (WeightsFollower f = new WeightsFollower(cluster.kafkaProps(), "ccpo.weights", serdes.weights(), "tiny", "it").start();
+                 CausalLM m = CausalLM.init(ModelConfig.tiny(CharTokenizer.VOCAB), new CharTokenizer(), 99, Device.cpu())) {
+                assertEquals(bad.size(), f.awaitVersion(bad.size(), Duration.ofSeconds(60)));
+                m.importWeights(f.newerThan("thinker", 0).orElseThrow().bytes());
+                for (var e : m.parameters().entrySet())
+                    assertTrue(!e.getValue().isNaN().any().getBoolean() && !e.getValue().isInfinite().any().getBoolean(), "finite " + e.getKey());
+            }
+        }
+    }
 }
