@@ -61,6 +61,8 @@ public final class Demo {
                 .integer("model.layers", 2, 1, 64, "Layers of the tiny model.")
                 .integer("eval.tasks", 200, 1, 100_000, "Held-out tasks per evaluation.")
                 .integer("eval.every", 25, 1, 1000, "Evaluate every N policy versions.")
+                .integer("stats.window.ms", 2000, 100, 3_600_000, "The credit app's statistics window (short: a group leaves once the window before its own has closed).")
+                .integer("stats.window.grace.ms", 500, 0, 3_600_000, "The credit app's window grace; a group whose counterfactual arrives later than this is credited but not counted in the statistics.")
                 .string("service.heap", "768m", "-Xmx of each service process.")
                 .bool("analytics", true, "Serve the live analytics page (analytics module) while the demo runs.")
                 .integer("analytics.port", 8090, 0, 65535, "Port of the live analytics page; 0 = any free port.");
@@ -154,7 +156,7 @@ public final class Demo {
                 Runnable firstAdvantages = analytics == null ? () -> {} : () -> observer.running(analytics.url());
                 long versions = train(services, monitor, weights, model, eval, evaluations, firstAdvantages);
                 out.println("[4/4] stopping the services and writing the report");
-                for (int i = services.size() - 1; i >= 0; i--) services.get(i).stop(60);
+                stopAndDrain(services, monitor);
                 String summary = analytics == null ? "" : settledSummary(analytics, monitor);
                 if (analytics != null) observer.settled(analytics.url(), monitor);
                 MetricsTable metrics = DemoReport.write(reportDir, evaluations, monitor, out);
@@ -225,7 +227,7 @@ public final class Demo {
                     "--application.id=ccpo-credit-demo-" + mode, "--credit.mode=" + mode, "--http.port=0",
                     "--group.grace.ms=120000",
                     // short windows: a group leaves once its window closed, and the generator waits on the learner
-                    "--stats.window.ms=2000", "--stats.window.grace.ms=500",
+                    "--stats.window.ms=" + cfg.integer("stats.window.ms"), "--stats.window.grace.ms=" + cfg.integer("stats.window.grace.ms"),
                     // its own state folder, wiped with the run: a fresh cluster must not meet the last run's stores
                     "--kafka.state.dir=" + runDir.resolve("credit-state")), logs, heap));
             started.add(ServiceProcess.start("counterfactual", CounterfactualApp.class.getName(), concat(common,
@@ -242,6 +244,29 @@ public final class Demo {
             started.forEach(s -> s.stop(10));
             throw e;
         }
+    }
+
+    /**
+     * Stops the services upstream first, each after the next one caught up (at most 30 s each): the generator; the
+     * counterfactual worker once every trajectory has its outcome; the credit app once every trajectory is credited
+     * (with its inputs quiet, its wall-clock fallback closes the open windows and publishes their statistics); then
+     * the learner. So the report counts every rollout the demo made.
+     */
+    private void stopAndDrain(List<ServiceProcess> services, PipelineMonitor monitor) throws InterruptedException {
+        Map<String, ServiceProcess> byName = new java.util.HashMap<>();
+        for (ServiceProcess s : services) byName.put(s.name(), s);
+        byName.get("generator").stop(60);
+        awaitUpTo30s(() -> monitor.count("counterfactuals") >= monitor.count("trajectories")); // THINK_REASON: one per trajectory
+        byName.get("counterfactual").stop(60);
+        awaitUpTo30s(() -> monitor.count("advantages") >= 2 * monitor.count("trajectories") // one per role
+                && (monitor.count("trajectories") == 0 || monitor.count("rollout-stats") > 0));
+        byName.get("credit").stop(60);
+        byName.get("learner").stop(60);
+    }
+
+    private static void awaitUpTo30s(java.util.function.BooleanSupplier done) throws InterruptedException {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (!done.getAsBoolean() && System.nanoTime() < deadline) Thread.sleep(250);
     }
 
     /** RL until the budget or max.versions; evaluates every eval.every versions; returns the last version seen. */
