@@ -84,6 +84,14 @@ class CounterfactualWorkersIT {
             Config cfg = cluster.config(CounterfactualApp.spec());
             RecordSerdes serdes = RecordSerdes.fromConfig(cfg);
             String in = cfg.string(CommonKeys.TOPIC_TRAJECTORIES);
+            TransactionalWorker<Trajectory> a = worker(cfg, serdes, verifier, "it-a");
+            TransactionalWorker<Trajectory> b = worker(cfg, serdes, verifier, "it-b");
+            Thread ta = new Thread(a::run), tb = new Thread(b::run);
+            ta.start();
+            tb.start();
+            // VOTING needs no model, so one instance can finish everything before the other has joined: the input
+            // goes in only once both hold partitions
+            awaitTwoMembersWithPartitions(cluster);
             try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(cluster.kafkaProps(), new ByteArraySerializer(), new ByteArraySerializer())) {
                 for (int i = 0; i < TRAJECTORIES; i++) {
                     Trajectory t = voting(i);
@@ -94,11 +102,6 @@ class CounterfactualWorkersIT {
                 p.send(new ProducerRecord<>(in, "bad".getBytes(), serdes.trajectory().serialize(in, bad)));
                 p.send(new ProducerRecord<>(in, "junk".getBytes(), "not avro".getBytes()));
             }
-            TransactionalWorker<Trajectory> a = worker(cfg, serdes, verifier, "it-a");
-            TransactionalWorker<Trajectory> b = worker(cfg, serdes, verifier, "it-b");
-            Thread ta = new Thread(a::run), tb = new Thread(b::run);
-            ta.start();
-            tb.start();
 
             Set<String> seen = new HashSet<>();
             int total = 0;
@@ -197,5 +200,17 @@ class CounterfactualWorkersIT {
         c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         return new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    private static void awaitTwoMembersWithPartitions(LocalCluster cluster) throws Exception {
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(cluster.kafkaProps())) {
+            long deadline = System.currentTimeMillis() + 60_000;
+            while (System.currentTimeMillis() < deadline) {
+                var group = admin.describeConsumerGroups(List.of(CounterfactualApp.GROUP)).all().get().get(CounterfactualApp.GROUP);
+                if (group.members().size() == 2 && group.members().stream().allMatch(m -> !m.assignment().topicPartitions().isEmpty())) return;
+                Thread.sleep(200);
+            }
+            throw new AssertionError("the two workers did not both get partitions of " + CounterfactualApp.GROUP + " within 60 s");
+        }
     }
 }
