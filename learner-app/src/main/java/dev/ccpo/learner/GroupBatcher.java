@@ -15,8 +15,8 @@ import java.util.*;
  */
 public final class GroupBatcher {
 
-    /** A record plus where it came from. */
-    public record Item(int partition, long offset, AgentAdvantage rec) {}
+    /** A record plus where it came from; {@code rejected} says why it must not be trained on (null: it may). */
+    public record Item(int partition, long offset, AgentAdvantage rec, String rejected) {}
 
     /** A whole group. */
     public record Group(String groupId, List<Item> items) {}
@@ -54,6 +54,11 @@ public final class GroupBatcher {
     }
 
     public void add(int partition, long offset, AgentAdvantage rec) {
+        add(partition, offset, rec, null);
+    }
+
+    /** A record that still counts toward its group's completeness; with a {@code rejected} reason it is not trained on. */
+    public void add(int partition, long offset, AgentAdvantage rec, String rejected) {
         position.merge(partition, offset + 1, Math::max);
         String gid = rec.getGroupId().toString();
         if (skip.contains(gid)) {
@@ -62,7 +67,7 @@ public final class GroupBatcher {
             return;
         }
         List<Item> items = pending.computeIfAbsent(gid, k -> new ArrayList<>());
-        items.add(new Item(partition, offset, rec));
+        items.add(new Item(partition, offset, rec, rejected));
         int need = Math.max(1, rec.getGroupRecordCount());
         if (items.size() >= need) {
             pending.remove(gid);

@@ -8,10 +8,12 @@ import dev.ccpo.policy.model.CausalLM;
 import dev.ccpo.policy.model.CharTokenizer;
 import dev.ccpo.policy.model.Devices;
 import dev.ccpo.policy.model.ModelConfig;
+import dev.ccpo.kafka.RejectedRecordException;
 import dev.ccpo.serde.DeadLetterPublisher;
 import dev.ccpo.serde.RecordSerdes;
 import dev.ccpo.weights.WeightsFollower;
 import dev.ccpo.weights.WeightsPublisher;
+import dev.ccpo.worker.TrajectoryValidation;
 import java.io.*;
 import java.nio.file.*;
 import java.time.Duration;
@@ -144,7 +146,7 @@ public final class Learner implements AutoCloseable {
                     dlq.publish(r, "learner: " + invalid, null);
                     producer.commitTransaction();
                 }
-                batcher.add(r.partition(), r.offset(), rec);
+                batcher.add(r.partition(), r.offset(), rec, invalid);
             }
             while (!stop && batcher.hasStep() && (maxSteps <= 0 || step < maxSteps)) trainOne();
         }
@@ -158,10 +160,11 @@ public final class Learner implements AutoCloseable {
         int alt = c.integer("alternate.steps");
         String active = alt == 0 ? null : roles.get((int) ((step / alt) % roles.size()));
         Map<PolicyTrainer, List<AgentAdvantage>> byTrainer = new LinkedHashMap<>();
-        for (AgentAdvantage r : s.records()) {
+        for (GroupBatcher.Item item : s.groups().stream().flatMap(g -> g.items().stream()).toList()) {
+            AgentAdvantage r = item.rec();
             String role = r.getRole().toString();
             PolicyTrainer t = trainers.get(role);
-            if (t == null || (active != null && !active.equals(role)) || r.getOutputTokenIds().isEmpty() || invalidReason(r) != null) {
+            if (t == null || (active != null && !active.equals(role)) || r.getOutputTokenIds().isEmpty() || item.rejected() != null) {
                 frozenSkipped++; // frozen role this step, unknown role, nothing to score or dead-lettered: counted, not trained
                 continue;
             }
@@ -188,17 +191,19 @@ public final class Learner implements AutoCloseable {
     String invalidReason(AgentAdvantage r) {
         if (!Double.isFinite(r.getAdvantage())) return "advantage is not finite: " + r.getAdvantage();
         List<Integer> out = r.getOutputTokenIds(), prompt = r.getPromptTokenIds();
-        if (r.getBehaviourLogProbs().size() != out.size())
-            return r.getBehaviourLogProbs().size() + " behaviour log-probs for " + out.size() + " output tokens";
-        for (Float lp : r.getBehaviourLogProbs()) if (!Float.isFinite(lp)) return "behaviour log-prob is not finite: " + lp;
-        PolicyTrainer t = trainers.get(r.getRole().toString());
-        if (t == null) return null; // a role this learner does not train is skipped, not rejected
-        ModelConfig mc = t.model().config();
-        if (prompt.size() + out.size() > mc.maxPositionEmbeddings())
-            return (prompt.size() + out.size()) + " tokens, more than the model's " + mc.maxPositionEmbeddings() + " positions";
-        for (List<Integer> ids : List.of(prompt, out))
-            for (Integer id : ids) if (id < 0 || id >= mc.vocabSize()) return "token id " + id + " outside the vocabulary [0, " + mc.vocabSize() + ")";
-        return null;
+        try {
+            TrajectoryValidation.checkLogProbs(r.getAgentId(), out, r.getBehaviourLogProbs());
+            PolicyTrainer t = trainers.get(r.getRole().toString());
+            if (t == null) return null; // a role this learner does not train is skipped, not rejected
+            ModelConfig mc = t.model().config();
+            if (prompt.size() + out.size() > mc.maxPositionEmbeddings())
+                return (prompt.size() + out.size()) + " tokens, more than the model's " + mc.maxPositionEmbeddings() + " positions";
+            TrajectoryValidation.checkIds(r.getAgentId(), "promptTokenIds", prompt, mc.vocabSize());
+            TrajectoryValidation.checkIds(r.getAgentId(), "outputTokenIds", out, mc.vocabSize());
+            return null;
+        } catch (RejectedRecordException e) {
+            return e.getMessage();
+        }
     }
 
     private String roleOf(PolicyTrainer t) {

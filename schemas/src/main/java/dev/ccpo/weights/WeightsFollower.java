@@ -38,12 +38,8 @@ public final class WeightsFollower implements AutoCloseable {
     private volatile boolean running = true;
 
     public WeightsFollower(Map<String, Object> kafkaProps, String topic, AvroSerde<PolicyWeights> serde, String modelId, String clientId) {
-        Map<String, Object> props = new HashMap<>(kafkaProps);
+        Map<String, Object> props = readerProps(kafkaProps);
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId + "-weights");
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 16 * 1024 * 1024);
-        props.remove(ConsumerConfig.GROUP_ID_CONFIG);
         this.consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         this.topic = topic;
         this.serde = serde;
@@ -124,11 +120,7 @@ public final class WeightsFollower implements AutoCloseable {
      */
     public static long latestPublished(Map<String, Object> kafkaProps, String topic, AvroSerde<PolicyWeights> serde, String modelId,
                                        Duration timeout) {
-        Map<String, Object> props = new HashMap<>(kafkaProps);
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 16 * 1024 * 1024);
-        props.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        Map<String, Object> props = readerProps(kafkaProps);
         long latest = -1;
         long deadline = System.nanoTime() + timeout.toNanos();
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
@@ -151,6 +143,16 @@ public final class WeightsFollower implements AutoCloseable {
             }
         }
         return latest;
+    }
+
+    /** A groupless read_committed reader of whole weight chunks: every reader sees every version. */
+    private static Map<String, Object> readerProps(Map<String, Object> kafkaProps) {
+        Map<String, Object> props = new HashMap<>(kafkaProps);
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 16 * 1024 * 1024);
+        props.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        return props;
     }
 
     /** Weight sets refused (bad sha256, size, model id) plus records that could not be read. */

@@ -22,24 +22,29 @@ public final class TrajectoryValidation {
         if (!Double.isFinite(t.getReward())) throw new RejectedRecordException("reward is not finite: " + t.getReward());
         if (t.getTurns() == null || t.getTurns().isEmpty()) throw new RejectedRecordException("trajectory has no turns");
         for (Turn turn : t.getTurns()) {
-            checkIds("promptTokenIds", turn, turn.getPromptTokenIds(), vocabSize);
-            checkIds("outputTokenIds", turn, turn.getOutputTokenIds(), vocabSize);
-            List<Float> lp = turn.getBehaviourLogProbs();
-            if (lp.size() != turn.getOutputTokenIds().size())
-                throw new RejectedRecordException("agent " + turn.getAgentId() + ": " + lp.size() + " log-probs for "
-                        + turn.getOutputTokenIds().size() + " output tokens");
-            for (int i = 0; i < lp.size(); i++) {
-                float v = lp.get(i);
-                if (!Float.isFinite(v)) throw new RejectedRecordException("agent " + turn.getAgentId() + ": log-prob " + i + " is " + v);
-            }
+            checkIds(turn.getAgentId(), "promptTokenIds", turn.getPromptTokenIds(), vocabSize);
+            checkIds(turn.getAgentId(), "outputTokenIds", turn.getOutputTokenIds(), vocabSize);
+            checkLogProbs(turn.getAgentId(), turn.getOutputTokenIds(), turn.getBehaviourLogProbs());
         }
     }
 
-    private static void checkIds(String field, Turn turn, List<Integer> ids, int vocabSize) {
+    /** One behaviour log-prob per output token, each finite (the learner's ratios would be NaN otherwise). */
+    public static void checkLogProbs(int agentId, List<Integer> outputTokenIds, List<Float> logProbs) {
+        if (logProbs.size() != outputTokenIds.size())
+            throw new RejectedRecordException("agent " + agentId + ": " + logProbs.size() + " log-probs for "
+                    + outputTokenIds.size() + " output tokens");
+        for (int i = 0; i < logProbs.size(); i++) {
+            float v = logProbs.get(i);
+            if (!Float.isFinite(v)) throw new RejectedRecordException("agent " + agentId + ": log-prob " + i + " is " + v);
+        }
+    }
+
+    /** Token ids in [0, vocabSize); {@code field} names the list in the message. */
+    public static void checkIds(int agentId, String field, List<Integer> ids, int vocabSize) {
         for (int i = 0; i < ids.size(); i++) {
             int id = ids.get(i);
             if (id < 0 || id >= vocabSize)
-                throw new RejectedRecordException("agent " + turn.getAgentId() + ": " + field + "[" + i + "] = " + id
+                throw new RejectedRecordException("agent " + agentId + ": " + field + "[" + i + "] = " + id
                         + " outside [0, " + vocabSize + ")");
         }
     }
