@@ -3,6 +3,7 @@ package dev.ccpo.generator;
 import ai.djl.Device;
 import dev.ccpo.avro.AnswerKind;
 import dev.ccpo.avro.DeadLetter;
+import dev.ccpo.avro.PolicyWeights;
 import dev.ccpo.avro.Task;
 import dev.ccpo.avro.Trajectory;
 import dev.ccpo.avro.Turn;
@@ -20,6 +21,7 @@ import dev.ccpo.policy.team.TeamRunner;
 import dev.ccpo.policy.team.TeamSpec;
 import dev.ccpo.serde.DeadLetterPublisher;
 import dev.ccpo.serde.RecordSerdes;
+import dev.ccpo.serde.SchemaRegistryException;
 import dev.ccpo.weights.WeightsFollower;
 import dev.ccpo.weights.WeightsPublisher;
 import dev.ccpo.worker.RolePolicies;
@@ -38,17 +40,20 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Random;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -104,9 +109,22 @@ class GeneratorIT {
                     try { loop.run(); } catch (InterruptedException e) { Thread.currentThread().interrupt(); }
                 }, "generator-it-loop");
 
-                // Phase 1: two good tasks, one undecodable record and one invalid task, at policy v0.
-                send(feeder, tasksTopic, "t1", serdes.task().serialize(tasksTopic, task("t1", "What is 2+2?")));
+                // Phase 1: two good tasks around an invalid task and four records that are not tasks at all (text,
+                // random bytes behind the registry's magic byte, a truncated task, a weights record), at policy v0.
+                byte[] noise = new byte[2048];
+                new Random(7).nextBytes(noise);
+                noise[0] = 0; // magic byte: the rest reads as a schema id nobody registered
+                byte[] task1 = serdes.task().serialize(tasksTopic, task("t1", "What is 2+2?"));
+                PolicyWeights weightsRecord = TinyModels.badShaRecord(MODEL_ID, "thinker", 9, new byte[8]);
+                SchemaRegistryException refused = assertThrows(SchemaRegistryException.class,
+                        () -> serdes.weights().serialize(tasksTopic, weightsRecord), "the registry refuses another type for ccpo.tasks");
+                assertTrue(refused.getMessage().contains("incompatible"), refused.getMessage());
+                byte[] notATask = serdes.weights().serialize(weightsTopic, weightsRecord); // a producer that skips the registry check
+                send(feeder, tasksTopic, "t1", task1);
                 send(feeder, tasksTopic, "junk", junk);
+                send(feeder, tasksTopic, "noise", noise);
+                send(feeder, tasksTopic, "truncated", Arrays.copyOf(task1, task1.length / 2));
+                send(feeder, tasksTopic, "weights", notATask);
                 send(feeder, tasksTopic, "blank", serdes.task().serialize(tasksTopic, task("blank", " ")));
                 send(feeder, tasksTopic, "t2", serdes.task().serialize(tasksTopic, task("t2", "What is 3+1?")));
                 runner.start();
@@ -115,19 +133,28 @@ class GeneratorIT {
                 List<Trajectory> got = new ArrayList<>();
                 List<DeadLetter> dead = new ArrayList<>();
                 try {
-                    pollUntil(trajReader, dlqReader, serdes, got, dead, () -> got.size() >= 2 * G && dead.size() >= 2, 60_000);
+                    pollUntil(trajReader, dlqReader, serdes, got, dead, () -> got.size() >= 2 * G && dead.size() >= 5, 60_000);
                     assertEquals(2 * G, got.size(), "G trajectories for each of the 2 good tasks");
-                    assertEquals(2, dead.size(), "the undecodable and the invalid task are dead-lettered: " + dead);
-                    assertEquals(2, source.deadLettered());
+                    assertEquals(5, dead.size(), "the four undecodable records and the invalid task are dead-lettered: " + dead);
+                    assertEquals(5, source.deadLettered());
 
-                    // Phase 2: v1 for every role (as the learner publishes it), then a v2 with a wrong sha256.
+                    // Phase 2: records no follower can read (random bytes, a truncated chunk, a task), v1 for every
+                    // role (as the learner publishes it), then a v2 with a wrong sha256. Every worker reads the
+                    // whole weights topic, so unreadable records are counted and logged by each, not dead-lettered.
+                    byte[] randomBytes = new byte[4096];
+                    new Random(8).nextBytes(randomBytes);
+                    byte[] chunk = serdes.weights().serialize(weightsTopic, TinyModels.badShaRecord(MODEL_ID, TeamSpec.THINKER, 5, TinyModels.weights(4)));
+                    send(feeder, weightsTopic, "random", randomBytes);
+                    send(feeder, weightsTopic, MODEL_ID + "/" + TeamSpec.THINKER + "/0", Arrays.copyOf(chunk, chunk.length / 2));
+                    send(feeder, weightsTopic, "task", task1);
                     WeightsPublisher publisher = new WeightsPublisher(feeder, serdes.weights(), weightsTopic, 256 * 1024, Long.MAX_VALUE, null);
                     byte[] v1 = TinyModels.weights(2);
                     for (String role : team.policyKeys()) publisher.publish(MODEL_ID, role, 1, v1);
                     TinyModels.publishCorrupt(feeder, serdes.weights(), weightsTopic, MODEL_ID, TeamSpec.REASONER, 2, TinyModels.weights(3));
-                    waitFor(() -> follower.refused() >= 1 && team.policyKeys().stream().allMatch(r -> follower.newerThan(r, 0).isPresent()), 60_000);
-                    assertEquals(1, follower.refused(), "the v2 blob with a bad sha256 is refused and counted");
+                    waitFor(() -> follower.refused() >= 4 && team.policyKeys().stream().allMatch(r -> follower.newerThan(r, 0).isPresent()), 60_000);
+                    assertEquals(4, follower.refused(), "three unreadable records and the v2 blob with a bad sha256 are refused and counted");
                     assertTrue(follower.newerThan(TeamSpec.REASONER, 1).isEmpty(), "the refused v2 is never offered");
+                    assertTrue(follower.newerThan(TeamSpec.THINKER, 1).isEmpty(), "nothing of the truncated v5 is offered");
 
                     send(feeder, tasksTopic, "t3", serdes.task().serialize(tasksTopic, task("t3", "What is 1+3?")));
                     send(feeder, tasksTopic, "t4", serdes.task().serialize(tasksTopic, task("t4", "What is 0+4?")));
@@ -147,9 +174,11 @@ class GeneratorIT {
                         "groups before the weights used v0, later groups v1 (and never the refused v2)");
                 assertEquals(2L, policies.swaps(), "one swap per role");
 
-                DeadLetter undecodable = dead.stream().filter(d -> d.getReason().startsWith("undecodable")).findFirst().orElseThrow();
-                assertArrayEquals(junk, bytes(undecodable.getValue()), "original bytes kept");
-                assertEquals(tasksTopic, undecodable.getSourceTopic());
+                List<DeadLetter> undecodable = dead.stream().filter(d -> d.getReason().startsWith("undecodable")).toList();
+                assertEquals(4, undecodable.size(), dead.toString());
+                assertEquals(Stream.of(junk, noise, Arrays.copyOf(task1, task1.length / 2), notATask).map(Arrays::toString).sorted().toList(),
+                        undecodable.stream().map(d -> Arrays.toString(bytes(d.getValue()))).sorted().toList(), "original bytes kept");
+                for (DeadLetter d : undecodable) assertEquals(tasksTopic, d.getSourceTopic());
                 assertTrue(dead.stream().anyMatch(d -> d.getReason().contains("question is blank (taskId blank)")), dead.toString());
                 assertTrue(progressOut.toString().contains("weight sets refused"), progressOut.toString());
             }

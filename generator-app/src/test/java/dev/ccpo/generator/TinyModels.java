@@ -44,12 +44,16 @@ final class TinyModels {
     /** One inline weights record whose sha256 does not match its bytes (what a corrupted publish looks like). */
     static void publishCorrupt(Producer<byte[], byte[]> producer, AvroSerde<PolicyWeights> serde, String topic,
                                String modelId, String role, long version, byte[] blob) {
-        PolicyWeights w = PolicyWeights.newBuilder().setModelId(modelId).setRole(role).setPolicyVersion(version)
+        byte[] key = (modelId + "/" + role + "/0").getBytes(StandardCharsets.UTF_8);
+        producer.send(new ProducerRecord<>(topic, key, serde.serialize(topic, badShaRecord(modelId, role, version, blob))));
+        producer.flush();
+    }
+
+    /** One whole-blob weights chunk whose sha256 does not match its bytes. */
+    static PolicyWeights badShaRecord(String modelId, String role, long version, byte[] blob) {
+        return PolicyWeights.newBuilder().setModelId(modelId).setRole(role).setPolicyVersion(version)
                 .setFormat("safetensors").setSha256("0".repeat(64)).setTotalBytes(blob.length).setChunkIndex(0)
                 .setChunkCount(1).setBytes(ByteBuffer.wrap(blob)).setUri(null).setCreatedAtMs(Instant.now()).build();
-        byte[] key = (modelId + "/" + role + "/0").getBytes(StandardCharsets.UTF_8);
-        producer.send(new ProducerRecord<>(topic, key, serde.serialize(topic, w)));
-        producer.flush();
     }
 
     static KafkaConsumer<byte[], byte[]> reader(Map<String, Object> kafka) {

@@ -70,6 +70,8 @@ public final class Learner implements AutoCloseable {
             if (shared) sharedTrainer = t;
         }
         ck.ifPresent(l -> {
+            System.out.printf(Locale.ROOT, "resuming from checkpoint %s: step %d, v%d, offsets %s%n", l.dir(),
+                    l.meta().step(), l.meta().policyVersion(), l.meta().offsets());
             step = l.meta().step();
             version = l.meta().policyVersion();
             batcher.restore(l.meta().offsets(), l.meta().trainedGroups());
@@ -175,9 +177,9 @@ public final class Learner implements AutoCloseable {
             PolicyTrainer.StepMetrics m = e.getKey().step(e.getValue());
             long lag = version - e.getValue().stream().mapToLong(AgentAdvantage::getPolicyVersion).min().orElse(version);
             System.out.printf(Locale.ROOT, "step %d role %s loss %.5f |A| %.4f clip %.3f kl %.5f gnorm %.4f lr %.2e"
-                            + " tok/s %.1f version %d lag %d dropped %d skipped %d%n", step, roleOf(e.getKey()), m.loss(),
+                            + " tok/s %.1f version %d lag %d dropped %d skipped %d groups %s%n", step, roleOf(e.getKey()), m.loss(),
                     m.meanAbsAdv(), m.clipFraction(), m.approxKl(), m.gradNorm(), m.lr(), m.tokensPerSecond(), version, lag,
-                    batcher.droppedStaleTotal(), frozenSkipped);
+                    batcher.droppedStaleTotal(), frozenSkipped, String.join(",", s.groups().stream().map(GroupBatcher.Group::groupId).toList()));
         }
         if (step % c.integer("publish.every") == 0) publish();
         if (step % c.integer("checkpoint.every") == 0) checkpoint();

@@ -3,7 +3,7 @@ package dev.ccpo.learner;
 import dev.ccpo.cli.Cli;
 import dev.ccpo.config.Config;
 
-/** Entry point: config, then train until SIGTERM (finish the step, checkpoint, exit 0). */
+/** Entry point: config, then train until SIGTERM (finish the step, checkpoint, exit with the JVM's 143). */
 public final class LearnerApp {
     private LearnerApp() {}
 

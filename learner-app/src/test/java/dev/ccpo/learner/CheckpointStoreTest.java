@@ -55,6 +55,32 @@ class CheckpointStoreTest {
         assertEquals(1, reopened.list().size());
     }
 
+    /**
+     * A real ENOSPC from the kernel: files of the new checkpoint are links to /dev/full, where every write fails with
+     * "No space left on device". Once in a part's file (the model), once in the store's own meta.properties.
+     */
+    @Test
+    void diskFullLeavesThePreviousCheckpointAndNoTempFolder() throws IOException {
+        CheckpointStore s = new CheckpointStore(tmp, 3);
+        s.save(meta(5), weights("good"));
+        for (String file : List.of("thinker.bin", CheckpointStore.META)) {
+            UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> s.save(meta(6), dir -> {
+                Files.createSymbolicLink(dir.resolve(file), Path.of("/dev/full"));
+                if (file.equals("thinker.bin")) Files.write(dir.resolve(file), new byte[64 << 10], StandardOpenOption.WRITE);
+                else Files.writeString(dir.resolve("thinker.bin"), "new");
+            }), file);
+            assertTrue(e.getMessage().contains("checkpoint.dir=" + tmp), e.getMessage());
+            assertTrue(e.getMessage().contains("No space left on device"), file + ": " + e.getMessage());
+            assertTrue(e.getMessage().contains("previous checkpoints are intact"), e.getMessage());
+            try (var files = Files.list(tmp)) {
+                assertEquals(List.of("step-000000000005"), files.map(p -> p.getFileName().toString()).toList(), "no temp folder left");
+            }
+            CheckpointStore.Loaded l = new CheckpointStore(tmp, 3).latest().orElseThrow();
+            assertEquals(meta(5), l.meta());
+            assertEquals("good", Files.readString(l.dir().resolve("thinker.bin")));
+        }
+    }
+
     @Test
     void folderWithoutMetaIsNeverLoaded() throws IOException {
         CheckpointStore s = new CheckpointStore(tmp, 3);
