@@ -11,6 +11,7 @@ import dev.ccpo.demo.report.MetricsTable;
 import dev.ccpo.credit.CreditStreamApp;
 import dev.ccpo.generator.GeneratorApp;
 import dev.ccpo.infra.LocalCluster;
+import dev.ccpo.infra.ServiceAcls;
 import dev.ccpo.learner.LearnerApp;
 import dev.ccpo.policy.model.CausalLM;
 import dev.ccpo.policy.reward.Verifier;
@@ -18,15 +19,20 @@ import dev.ccpo.policy.team.PromptLibrary;
 import dev.ccpo.serde.RecordSerdes;
 import dev.ccpo.weights.WeightsBlob;
 import dev.ccpo.weights.WeightsFollower;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.common.acl.AclBinding;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * The embedded CCPO demo: a real Kafka broker and schema registry, the four services as child processes, a tiny
@@ -65,7 +71,9 @@ public final class Demo {
                 .integer("stats.window.grace.ms", 500, 0, 3_600_000, "The credit app's window grace; a group whose counterfactual arrives later than this is credited but not counted in the statistics.")
                 .string("service.heap", "768m", "-Xmx of each service process.")
                 .bool("analytics", true, "Serve the live analytics page (analytics module) while the demo runs.")
-                .integer("analytics.port", 8090, 0, 65535, "Port of the live analytics page; 0 = any free port.");
+                .integer("analytics.port", 8090, 0, 65535, "Port of the live analytics page; 0 = any free port.")
+                .choice("security", "plaintext", "The broker's security: plaintext, or sasl (SASL/SCRAM-SHA-256 and ACLs: each service "
+                        + "and the analytics page run as their own principal with only their least-privilege ACLs).", "plaintext", "sasl");
     }
 
     /** What one run produced: the held-out accuracy per evaluated version and where the report is. */
@@ -132,9 +140,11 @@ public final class Demo {
         deleteRecursively(runDir); // checkpoints of an earlier run must not be resumed by this one's learner
 
         out.println("[2/4] starting a Kafka broker (KRaft) and the schema registry");
-        try (LocalCluster cluster = LocalCluster.start();
+        boolean sasl = cfg.string("security").equals("sasl");
+        try (LocalCluster cluster = sasl ? LocalCluster.startWithSasl(secret()) : LocalCluster.start();
              Verifier verifier = new Verifier()) {
             out.printf("      bootstrap.servers=%s schema.registry.url=%s%n", cluster.bootstrapServers(), cluster.registryUrl());
+            Map<String, List<String>> credentials = credentials(cluster, sasl, creditAppId(mode));
             HeldOutEval eval = new HeldOutEval(tasks(), cfg.integer("eval.tasks"), prompts, verifier, cfg.integer("max.new.tokens"));
             Map<Long, HeldOutEval.Result> evaluations = new TreeMap<>();
             try (CausalLM base = CausalLM.open(model, Device.cpu())) {
@@ -146,12 +156,13 @@ public final class Demo {
             out.println("[3/4] starting generator, counterfactual, credit and learner services (logs in " + runDir.resolve("logs") + ")");
             RecordSerdes serdes = RecordSerdes.fromConfig(cluster.config("demo"));
             publishTasks(cluster, serdes);
-            List<ServiceProcess> services = startServices(cluster, model, promptsDir, runDir, mode);
+            List<ServiceProcess> services = startServices(cluster, credentials, model, promptsDir, runDir, mode);
             String modelId = model.getFileName().toString();
             try (PipelineMonitor monitor = new PipelineMonitor(cluster.kafkaProps(), serdes, topics());
                  WeightsFollower weights = new WeightsFollower(cluster.kafkaProps(), "ccpo.weights", serdes.weights(), modelId, "ccpo-demo-eval").start();
                  AnalyticsApp analytics = cfg.bool("analytics") ? AnalyticsApp.start(cluster.config(AnalyticsKeys.serveSpec(),
-                         "--" + AnalyticsKeys.HTTP_PORT + "=" + cfg.integer("analytics.port"))) : null) {
+                         concat(credentials.get("analytics"), "--" + AnalyticsKeys.HTTP_PORT + "=" + cfg.integer("analytics.port"))
+                                 .toArray(String[]::new))) : null) {
                 if (analytics != null) out.println("      live analytics page: " + analytics.url());
                 Runnable firstAdvantages = analytics == null ? () -> {} : () -> observer.running(analytics.url());
                 long versions = train(services, monitor, weights, model, eval, evaluations, firstAdvantages);
@@ -206,35 +217,71 @@ public final class Demo {
         return body;
     }
 
-    private List<ServiceProcess> startServices(LocalCluster cluster, Path model, Path prompts, Path runDir, String mode) {
+    private static String creditAppId(String mode) { return "ccpo-credit-demo-" + mode; }
+
+    private static String secret() { return java.util.UUID.randomUUID().toString(); }
+
+    /**
+     * Each service's --kafka.* security arguments: none on a plaintext cluster; on a SASL cluster a SCRAM user per
+     * service (ServiceAcls.SERVICES) with a fresh password and exactly its ServiceAcls. The demo's own readers and the
+     * task feed use the super user.
+     */
+    private Map<String, List<String>> credentials(LocalCluster cluster, boolean sasl, String creditAppId) {
+        Map<String, List<String>> args = new HashMap<>();
+        List<AclBinding> acls = new ArrayList<>();
+        for (String service : ServiceAcls.SERVICES) {
+            if (!sasl) {
+                args.put(service, List.of());
+                continue;
+            }
+            String password = secret();
+            cluster.createUser(service, password);
+            args.put(service, cluster.serviceArgs(service, password));
+            acls.addAll(ServiceAcls.of(service, "User:" + service, creditAppId));
+        }
+        if (sasl) {
+            try (Admin admin = Admin.create(cluster.kafkaProps())) {
+                admin.createAcls(acls).all().get(60, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot create the services' ACLs: " + e, e);
+            }
+            out.printf("      SASL/SCRAM with ACLs: principals %s, each with only its own ACLs (README: Access control)%n",
+                    String.join(", ", ServiceAcls.SERVICES));
+        }
+        return args;
+    }
+
+    private List<ServiceProcess> startServices(LocalCluster cluster, Map<String, List<String>> credentials, Path model, Path prompts,
+                                               Path runDir, String mode) {
         Path logs = runDir.resolve("logs");
         String heap = cfg.string("service.heap");
         List<String> common = List.of("--" + CommonKeys.BOOTSTRAP_SERVERS + "=" + cluster.bootstrapServers(),
                 "--" + CommonKeys.REGISTRY_URL + "=" + cluster.registryUrl());
+        Function<String, List<String>> base = service -> concat(common, credentials.get(service).toArray(String[]::new));
         String modelId = "--model.id=" + model.getFileName();
         String seed = "--seed=" + cfg.longValue("seed");
         String temperature = "--temperature=" + cfg.decimal("temperature");
         List<ServiceProcess> started = new ArrayList<>();
         try {
             // learner and credit first: the generator's staleness bound waits for the learner's weights
-            started.add(ServiceProcess.start("learner", LearnerApp.class.getName(), concat(common,
+            started.add(ServiceProcess.start("learner", LearnerApp.class.getName(), concat(base.apply("learner"),
                     "--model.dir=" + model, modelId, "--roles=thinker,reasoner", "--device=cpu", "--lr=" + cfg.decimal("rl.lr"),
                     "--lr.warmup.steps=0", "--batch.groups=" + cfg.integer("groups.per.version"), "--micro.batch.size=16",
                     "--alternate.steps=0", "--publish.every=1", "--max.policy.lag=6", temperature, seed,
                     "--checkpoint.dir=" + runDir.resolve("checkpoints"), "--checkpoint.every=5",
                     "--weights.dir=" + runDir.resolve("weights")), logs, heap));
-            started.add(ServiceProcess.start("credit", CreditStreamApp.class.getName(), concat(common,
-                    "--application.id=ccpo-credit-demo-" + mode, "--credit.mode=" + mode, "--http.port=0",
+            started.add(ServiceProcess.start("credit", CreditStreamApp.class.getName(), concat(base.apply("credit"),
+                    "--application.id=" + creditAppId(mode), "--credit.mode=" + mode, "--http.port=0",
                     "--group.grace.ms=120000",
                     // short windows: a group leaves once its window closed, and the generator waits on the learner
                     "--stats.window.ms=" + cfg.integer("stats.window.ms"), "--stats.window.grace.ms=" + cfg.integer("stats.window.grace.ms"),
                     // its own state folder, wiped with the run: a fresh cluster must not meet the last run's stores
                     "--kafka.state.dir=" + runDir.resolve("credit-state")), logs, heap));
-            started.add(ServiceProcess.start("counterfactual", CounterfactualApp.class.getName(), concat(common,
+            started.add(ServiceProcess.start("counterfactual", CounterfactualApp.class.getName(), concat(base.apply("counterfactual"),
                     "--worker.id=cf-1", "--model.dir=" + model, modelId, "--device=cpu", "--prompts.dir=" + prompts,
                     "--counterfactual.samples=1", "--max.new.tokens=" + cfg.integer("max.new.tokens"), temperature, seed,
                     "--max.poll.records=8"), logs, heap));
-            started.add(ServiceProcess.start("generator", GeneratorApp.class.getName(), concat(common,
+            started.add(ServiceProcess.start("generator", GeneratorApp.class.getName(), concat(base.apply("generator"),
                     "--worker.id=gen-1", "--model.dir=" + model, modelId, "--device=cpu", "--prompts.dir=" + prompts,
                     "--task.source=topic", "--topology=THINK_REASON", "--group.size=" + cfg.integer("group.size"),
                     "--groups.per.version=" + cfg.integer("groups.per.version"), "--max.policy.lag=3",

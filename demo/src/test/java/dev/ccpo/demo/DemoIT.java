@@ -23,22 +23,41 @@ class DemoIT {
 
     @Test
     void shortDemoTrainsThroughEveryTopicAndWritesAReport(@TempDir Path dir) throws Throwable {
-        Config cfg = Config.of(Demo.spec(), Map.ofEntries(
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        BrowserObserver browser = new BrowserObserver();
+        Demo.Outcome o = new Demo(shortDemo(dir, "plaintext"), new PrintStream(new TeeStream(log, System.out), true)).run(browser);
+        checkRun(o, log.toString());
+        browser.check(o.topicCounts());
+    }
+
+    /**
+     * The same run on a broker that only speaks SASL/SCRAM with ACLs on: each service process and the analytics page
+     * run as their own principal with only ServiceAcls' bindings, so every service's ACL row is exercised (a missing
+     * grant fails the service, and with it the run).
+     */
+    @Test
+    void shortDemoOnASaslClusterRunsEachServiceAsItsOwnLeastPrivilegePrincipal(@TempDir Path dir) throws Throwable {
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        Demo.Outcome o = new Demo(shortDemo(dir, "sasl"), new PrintStream(new TeeStream(log, System.out), true)).run();
+        String text = log.toString();
+        assertTrue(text.contains("SASL/SCRAM with ACLs: principals generator, counterfactual, credit, learner, analytics"), text);
+        checkRun(o, text);
+    }
+
+    private static Config shortDemo(Path dir, String security) {
+        return Config.of(Demo.spec(), Map.ofEntries(
                 Map.entry("work.dir", dir.toString()), Map.entry("warm.steps", "30"), Map.entry("model.hidden", "32"),
                 Map.entry("model.layers", "1"), Map.entry("group.size", "4"), Map.entry("groups.per.version", "1"),
                 Map.entry("max.versions", "3"), Map.entry("eval.tasks", "8"), Map.entry("eval.every", "1"),
                 Map.entry("max.new.tokens", "24"), Map.entry("budget.minutes", "8"), Map.entry("service.heap", "512m"),
-                Map.entry("task.count", "500"), Map.entry("analytics.port", "0"),
+                Map.entry("task.count", "500"), Map.entry("analytics.port", "0"), Map.entry("security", security),
                 // a loaded CI machine computes a counterfactual seconds after its trajectory: with the demo's 0.5 s
                 // grace every group of a run this short can come too late to be counted in the window statistics
                 Map.entry("stats.window.grace.ms", "5000")));
-        ByteArrayOutputStream log = new ByteArrayOutputStream();
-        PrintStream out = new PrintStream(new TeeStream(log, System.out), true);
+    }
 
-        BrowserObserver browser = new BrowserObserver();
-        Demo.Outcome o = new Demo(cfg, out).run(browser);
-
-        String text = log.toString();
+    /** Records through every topic, versions published and used by both workers, a report, the page agreeing. */
+    private static void checkRun(Demo.Outcome o, String text) throws Exception {
         assertTrue(o.versions() >= 3, "the learner published at least 3 versions: " + o.versions() + "\n" + text);
         Map<String, Long> counts = o.topicCounts();
         for (String topic : List.of("tasks", "trajectories", "counterfactuals", "rollout-stats", "advantages", "weights"))
@@ -58,7 +77,6 @@ class DemoIT {
         long advantagesOnPage = summary.path("roles").path("thinker").path("advantages").asLong()
                 + summary.path("roles").path("reasoner").path("advantages").asLong();
         assertEquals(counts.get("advantages"), advantagesOnPage, o.analyticsSummary());
-        browser.check(counts);
     }
 
     /**
