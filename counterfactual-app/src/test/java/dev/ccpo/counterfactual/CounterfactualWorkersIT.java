@@ -101,6 +101,7 @@ class CounterfactualWorkersIT {
                 bad.setGroupIndex(7); // outside [0, groupSize)
                 p.send(new ProducerRecord<>(in, "bad".getBytes(), serdes.trajectory().serialize(in, bad)));
                 p.send(new ProducerRecord<>(in, "junk".getBytes(), "not avro".getBytes()));
+                for (byte[] poison : poison(serdes, in)) p.send(new ProducerRecord<>(in, "poison".getBytes(), poison));
             }
 
             Set<String> seen = new HashSet<>();
@@ -110,7 +111,7 @@ class CounterfactualWorkersIT {
             try (KafkaConsumer<byte[], byte[]> out = consumer(cluster); KafkaConsumer<byte[], byte[]> dlq = consumer(cluster)) {
                 out.subscribe(List.of(cfg.string(CommonKeys.TOPIC_COUNTERFACTUALS)));
                 dlq.subscribe(List.of(cfg.string(CommonKeys.TOPIC_DLQ)));
-                while ((total < TRAJECTORIES * VOTERS || dead.size() < 2) && System.currentTimeMillis() < deadline) {
+                while ((total < TRAJECTORIES * VOTERS || dead.size() < 7) && System.currentTimeMillis() < deadline) {
                     for (ConsumerRecord<byte[], byte[]> r : out.poll(Duration.ofMillis(200))) {
                         CounterfactualOutcome o = serdes.counterfactual().deserialize(r.topic(), r.value());
                         seen.add(o.getTrajectoryId() + "#" + o.getMaskedAgentId());
@@ -129,10 +130,30 @@ class CounterfactualWorkersIT {
             }
             assertEquals(TRAJECTORIES * VOTERS, seen.size(), "one outcome per (trajectory, voter)");
             assertEquals(TRAJECTORIES * VOTERS, total, "no duplicates under read_committed");
-            assertEquals(2, dead.size(), "poisoned records in the DLQ: " + dead);
-            assertTrue(dead.stream().anyMatch(d -> d.toString().contains("groupIndex 7 outside")), dead.toString());
+            assertEquals(7, dead.size(), "poisoned records in the DLQ: " + dead);
+            for (String reason : List.of("groupIndex 7 outside", "reward is not finite: NaN", "trajectory has no turns"))
+                assertTrue(dead.stream().anyMatch(d -> d.getReason().toString().contains(reason)), reason + " in " + dead);
+            assertEquals(4, dead.stream().filter(d -> d.getReason().toString().startsWith("undecodable")).count(),
+                    "text, random bytes, truncated, another type: " + dead);
             assertTrue(a.processed() > 0 && b.processed() > 0, "both instances got partitions: a=" + a.processed() + " b=" + b.processed());
         }
+    }
+
+    /**
+     * Random bytes behind the registry's magic byte, a truncated trajectory, a record of another type (a task, as a
+     * producer that skips the registry's check would write it), a NaN reward and a trajectory without turns.
+     */
+    private static List<byte[]> poison(RecordSerdes serdes, String topic) {
+        byte[] noise = new byte[1024];
+        new java.util.Random(3).nextBytes(noise);
+        noise[0] = 0;
+        byte[] whole = serdes.trajectory().serialize(topic, voting(998));
+        Trajectory nan = voting(997);
+        nan.setReward(Double.NaN);
+        Trajectory empty = voting(996);
+        empty.setTurns(List.of());
+        return List.of(noise, java.util.Arrays.copyOf(whole, whole.length / 2), serdes.task().serialize("ccpo.tasks", voting(995).getTask()),
+                serdes.trajectory().serialize(topic, nan), serdes.trajectory().serialize(topic, empty));
     }
 
     @Test

@@ -7,6 +7,7 @@ import dev.ccpo.serde.RecordSerdes;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 
@@ -21,6 +22,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -162,7 +164,8 @@ class CreditFaultsIT {
      * Groups {@code from}..{@code from+count-1}, 100 ms of event time apart, keyed by groupId; with {@code end}, a
      * heartbeat per partition far ahead, so every window closes and every group leaves by stream time.
      */
-    private static void produce(LocalCluster c, RecordSerdes serdes, int from, int count, boolean end) {
+    private static void produce(LocalCluster c, RecordSerdes serdes, int from, int count, boolean end) throws Exception {
+        List<Future<RecordMetadata>> acks = new ArrayList<>();
         try (KafkaProducer<byte[], byte[]> prod = new KafkaProducer<>(c.kafkaProps(), new ByteArraySerializer(), new ByteArraySerializer())) {
             Random rnd = new Random(from);
             for (int i = from; i < from + count; i++) {
@@ -170,21 +173,20 @@ class CreditFaultsIT {
                 byte[] key = gid.getBytes(StandardCharsets.UTF_8);
                 for (int k = 0; k < G; k++) {
                     long ts = BASE + i * 100L + k;
-                    prod.send(new ProducerRecord<>("ccpo.trajectories", null, ts, key,
-                            serdes.trajectory().serialize("ccpo.trajectories", Fixtures.thinkReason(gid, k, G, rnd.nextInt(2), ts))));
-                    prod.send(new ProducerRecord<>("ccpo.counterfactuals", null, ts, key,
-                            serdes.counterfactual().serialize("ccpo.counterfactuals", Fixtures.solo(gid, k, G, rnd.nextInt(2), ts))));
+                    acks.add(prod.send(new ProducerRecord<>("ccpo.trajectories", null, ts, key,
+                            serdes.trajectory().serialize("ccpo.trajectories", Fixtures.thinkReason(gid, k, G, rnd.nextInt(2), ts)))));
+                    acks.add(prod.send(new ProducerRecord<>("ccpo.counterfactuals", null, ts, key,
+                            serdes.counterfactual().serialize("ccpo.counterfactuals", Fixtures.solo(gid, k, G, rnd.nextInt(2), ts)))));
                 }
             }
+            // Every record acknowledged before the heartbeats, which push stream time past every group's grace:
+            // a send that failed or was retried after a broker restart must fail the test here, not expire a group.
+            for (Future<RecordMetadata> ack : acks) ack.get(120, TimeUnit.SECONDS);
             if (end) {
-                // Data first: a batch retried after a broker restart must not land behind the heartbeats, which
-                // push stream time past every group's grace (a real generator stops sending before its heartbeat).
-                prod.flush();
                 for (int p = 0; p < prod.partitionsFor("ccpo.trajectories").size(); p++)
                     prod.send(new ProducerRecord<byte[], byte[]>("ccpo.trajectories", p, BASE + (from + count) * 100L + 300_000L,
-                            "heartbeat".getBytes(StandardCharsets.UTF_8), null));
+                            "heartbeat".getBytes(StandardCharsets.UTF_8), null)).get(120, TimeUnit.SECONDS);
             }
-            prod.flush();
         }
     }
 }

@@ -85,12 +85,15 @@ public final class Demo {
         }
     }
 
-    /** Lets a caller look at the live analytics page during a run: the demo's integration test opens it in Chromium. */
-    public interface PageObserver {
-        PageObserver NONE = new PageObserver() {};
+    /**
+     * Lets a caller act on a run while it happens: the demo's integration tests open the live analytics page in
+     * Chromium, or restart the broker under the running services.
+     */
+    public interface RunObserver {
+        RunObserver NONE = new RunObserver() {};
 
-        /** The first advantages have flowed: the page is mid-run. */
-        default void running(String pageUrl) {}
+        /** The first advantages have flowed (the pipeline is mid-run); {@code pageUrl} is null with analytics off. */
+        default void running(LocalCluster cluster, String pageUrl) {}
 
         /** The services have stopped and the page has read what the monitor has read; it still serves. */
         default void settled(String pageUrl, PipelineMonitor monitor) {}
@@ -125,11 +128,11 @@ public final class Demo {
 
     /** The whole run: warm start, cluster, services, RL for the budget, report. */
     public Outcome run() throws Exception {
-        return run(PageObserver.NONE);
+        return run(RunObserver.NONE);
     }
 
-    /** {@link #run()}, showing the analytics page (when the analytics key is on) to {@code observer}. */
-    public Outcome run(PageObserver observer) throws Exception {
+    /** {@link #run()}, with {@code observer} told when the pipeline is running and when it has settled. */
+    public Outcome run(RunObserver observer) throws Exception {
         String mode = cfg.string("credit.mode");
         Path promptsDir = DemoTasks.writePrompts(workDir.resolve("prompts"));
         PromptLibrary prompts = new PromptLibrary(promptsDir);
@@ -164,7 +167,7 @@ public final class Demo {
                          concat(credentials.get("analytics"), "--" + AnalyticsKeys.HTTP_PORT + "=" + cfg.integer("analytics.port"))
                                  .toArray(String[]::new))) : null) {
                 if (analytics != null) out.println("      live analytics page: " + analytics.url());
-                Runnable firstAdvantages = analytics == null ? () -> {} : () -> observer.running(analytics.url());
+                Runnable firstAdvantages = () -> observer.running(cluster, analytics == null ? null : analytics.url());
                 long versions = train(services, monitor, weights, model, eval, evaluations, firstAdvantages);
                 out.println("[4/4] stopping the services and writing the report");
                 stopAndDrain(services, monitor);

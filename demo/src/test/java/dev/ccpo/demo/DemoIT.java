@@ -3,6 +3,7 @@ package dev.ccpo.demo;
 import dev.ccpo.analytics.PageCheck;
 import dev.ccpo.config.Config;
 import dev.ccpo.demo.report.Report;
+import dev.ccpo.infra.LocalCluster;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
@@ -44,8 +45,44 @@ class DemoIT {
         checkRun(o, text);
     }
 
-    private static Config shortDemo(Path dir, String security) {
-        return Config.of(Demo.spec(), Map.ofEntries(
+    /**
+     * The broker stopped for 3 s and started again once advantages flow, under all four service processes: producers
+     * and consumers reconnect, training goes on, and every record is counted end to end once the run has drained:
+     * one counterfactual per trajectory, one advantage per trajectory and role, nothing dead-lettered.
+     */
+    @Test
+    void brokerRestartedMidRunLosesNothingEndToEnd(@TempDir Path dir) throws Throwable {
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        boolean[] restarted = {false};
+        Demo.RunObserver restart = new Demo.RunObserver() {
+            @Override
+            public void running(LocalCluster cluster, String pageUrl) {
+                try {
+                    cluster.stopBroker();
+                    Thread.sleep(3000);
+                    cluster.startBroker();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                restarted[0] = true;
+            }
+        };
+        Demo.Outcome o = new Demo(shortDemo(dir, "plaintext", "max.versions", "5", "analytics", "false"),
+                new PrintStream(new TeeStream(log, System.out), true)).run(restart);
+        String text = log.toString();
+        assertTrue(restarted[0], "the broker was restarted mid-run\n" + text);
+        Map<String, Long> counts = o.topicCounts();
+        long trajectories = counts.getOrDefault("trajectories", 0L);
+        assertTrue(trajectories >= 4 * 5, "trajectories for 5 versions: " + counts);
+        assertEquals(trajectories, counts.get("counterfactuals"), "one counterfactual per trajectory (THINK_REASON): " + counts);
+        assertEquals(2 * trajectories, counts.get("advantages"), "one advantage per trajectory and role: " + counts);
+        assertEquals(0L, counts.getOrDefault("dlq", 0L), "nothing dead-lettered: " + counts);
+        assertTrue(o.versions() >= 5, "training went on after the restart: " + o.versions() + "\n" + text);
+        assertTrue(o.workerVersions().getOrDefault("gen-1", 0L) >= 3, "the generator kept following the weights: " + o.workerVersions());
+    }
+
+    private static Config shortDemo(Path dir, String security, String... overrides) {
+        Map<String, String> settings = new java.util.HashMap<>(Map.ofEntries(
                 Map.entry("work.dir", dir.toString()), Map.entry("warm.steps", "30"), Map.entry("model.hidden", "32"),
                 Map.entry("model.layers", "1"), Map.entry("group.size", "4"), Map.entry("groups.per.version", "1"),
                 Map.entry("max.versions", "3"), Map.entry("eval.tasks", "8"), Map.entry("eval.every", "1"),
@@ -54,6 +91,8 @@ class DemoIT {
                 // a loaded CI machine computes a counterfactual seconds after its trajectory: with the demo's 0.5 s
                 // grace every group of a run this short can come too late to be counted in the window statistics
                 Map.entry("stats.window.grace.ms", "5000")));
+        for (int i = 0; i < overrides.length; i += 2) settings.put(overrides[i], overrides[i + 1]);
+        return Config.of(Demo.spec(), settings);
     }
 
     /** Records through every topic, versions published and used by both workers, a report, the page agreeing. */
@@ -83,7 +122,7 @@ class DemoIT {
      * Opens the live analytics page in headless Chromium twice: mid-run, as soon as advantages flow (its charts must
      * fill), and once the run has settled (what it shows must equal what the demo's own reader counted on the topics).
      */
-    static final class BrowserObserver implements Demo.PageObserver {
+    static final class BrowserObserver implements Demo.RunObserver {
         private final PageCheck page;
         private Process live;
         private JsonNode settled;
@@ -96,7 +135,7 @@ class DemoIT {
         }
 
         @Override
-        public void running(String url) {
+        public void running(LocalCluster cluster, String url) {
             try {
                 live = page.start(url, Map.of("trajectories", 1, "advantages", 1, "versions", 1, "timeoutMs", 180_000));
             } catch (Exception e) {

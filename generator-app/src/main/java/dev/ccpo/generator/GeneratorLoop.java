@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The generator's main loop: between groups swap to newer weights and respect bounded staleness,
@@ -49,6 +50,8 @@ public final class GeneratorLoop {
     private final int maxPolicyLag;
     private final Progress progress;
     private volatile boolean running = true;
+    /** The first send that failed after the producer's own retries (set on the producer's I/O thread). */
+    private final AtomicReference<Exception> sendFailure = new AtomicReference<>();
 
     private long groups;
     private long trajectories;
@@ -83,6 +86,7 @@ public final class GeneratorLoop {
     public long run() throws InterruptedException {
         long start = System.nanoTime();
         while (running && source.hasMore()) {
+            requireSent();
             if (!withinStaleness()) continue;
             Optional<TaskSource.Next> next = source.next();
             if (next.isEmpty()) continue;
@@ -94,7 +98,8 @@ public final class GeneratorLoop {
             long version = policies.version();
             List<Trajectory> group = generator.generate(next.get().task(), next.get().epoch(), models, version);
             for (Trajectory t : group) {
-                producer.send(new ProducerRecord<>(topic, t.getGroupId().getBytes(StandardCharsets.UTF_8), serde.serialize(topic, t)));
+                producer.send(new ProducerRecord<>(topic, t.getGroupId().getBytes(StandardCharsets.UTF_8), serde.serialize(topic, t)),
+                        (metadata, e) -> { if (e != null) sendFailure.compareAndSet(null, e); });
                 trajectories++;
                 rewardSum += t.getReward();
                 for (Turn turn : t.getTurns()) tokens += turn.getOutputTokenIds().size();
@@ -102,6 +107,7 @@ public final class GeneratorLoop {
             groups++;
             if (source instanceof TopicTaskSource ts) {
                 producer.flush(); // the group is durable before its task offset is committed
+                requireSent();
                 ts.commit();
             }
             double secs = Math.max(1e-9, (System.nanoTime() - start) / 1e9);
@@ -111,7 +117,19 @@ public final class GeneratorLoop {
                     refused > 0 ? ", " + refused + " weight sets refused" : "", waiting));
         }
         producer.flush();
+        requireSent();
         return groups;
+    }
+
+    /**
+     * Fails the loop when a trajectory could not be written even after the producer's retries (delivery.timeout.ms):
+     * flush() returns either way, and a group that is not on the topic must not have its task committed.
+     */
+    private void requireSent() {
+        Exception e = sendFailure.get();
+        if (e != null)
+            throw new IllegalStateException("a trajectory could not be written to " + topic + " (" + e + "); the task in "
+                    + "progress is not committed, so a restarted generator rolls it out again", e);
     }
 
     /** Data version = groups / groups.per.version may exceed the latest published version by max.policy.lag at most. */

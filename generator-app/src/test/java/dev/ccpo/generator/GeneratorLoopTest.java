@@ -14,7 +14,10 @@ import dev.ccpo.serde.InMemorySchemaRegistryClient;
 import dev.ccpo.serde.RecordSerdes;
 import dev.ccpo.weights.WeightsBlob;
 import dev.ccpo.worker.RolePolicies;
+import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
@@ -28,8 +31,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Future;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class GeneratorLoopTest {
@@ -69,6 +75,38 @@ class GeneratorLoopTest {
             assertEquals(List.of(1L, 2L), waits);
             assertTrue(out.toString().contains("WAITING for policy v1"), out.toString());
             assertTrue(out.toString().contains("groups/s"), out.toString());
+        }
+    }
+
+    /** A send that fails after the producer's retries stops the loop with the cause instead of going on past it. */
+    @Test
+    void aTrajectoryThatCannotBeWrittenStopsTheLoop() throws Exception {
+        RecordSerdes serdes = new RecordSerdes(new InMemorySchemaRegistryClient());
+        List<TaskRecord> tasks = new ArrayList<>();
+        for (int i = 0; i < 4; i++) tasks.add(new TaskRecord("t" + i, "d", "1+1?", "2", AnswerKind.NUMERIC));
+        // the fifth record (group 2 of G=3) expires in the producer, as after a long broker outage
+        MockProducer<byte[], byte[]> producer = new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer()) {
+            @Override
+            public synchronized Future<RecordMetadata> send(ProducerRecord<byte[], byte[]> r, Callback callback) {
+                if (history().size() == 4) {
+                    TimeoutException e = new TimeoutException("Expiring 1 record(s) for ccpo.trajectories-0: 120000 ms has passed since batch creation");
+                    callback.onCompletion(null, e);
+                    return CompletableFuture.failedFuture(e);
+                }
+                return super.send(r, callback);
+            }
+        };
+        try (Verifier verifier = new Verifier()) {
+            TeamRunner runner = new TeamRunner(TeamSpec.thinkReason(), new PromptLibrary(), verifier);
+            GroupGenerator gen = new GroupGenerator(runner, "g", 3, new SamplingParams(1f, 1f, 8, List.of(), 0), 1);
+            Map<String, ChatModel> initial = new LinkedHashMap<>();
+            for (String role : runner.team().policyKeys()) initial.put(role, new FakeChatModel("2"));
+            RolePolicies<ChatModel> policies = new RolePolicies<>(initial, 0, (r, b) -> new FakeChatModel("2"), 1);
+            GeneratorLoop loop = new GeneratorLoop(TaskSource.ofList(tasks, 1, 5), gen, policies, GeneratorLoop.NONE, producer,
+                    serdes.trajectory(), "ccpo.trajectories", 1, 1, new Progress("gen", "groups", -1, 0, new PrintStream(new ByteArrayOutputStream())));
+            IllegalStateException e = assertThrows(IllegalStateException.class, loop::run);
+            assertTrue(e.getMessage().contains("could not be written to ccpo.trajectories") && e.getMessage().contains("Expiring 1 record"), e.getMessage());
+            assertEquals(2, loop.groups(), "no group after the failed one");
         }
     }
 }

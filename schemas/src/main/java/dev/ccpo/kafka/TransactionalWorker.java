@@ -133,7 +133,7 @@ public final class TransactionalWorker<I> implements AutoCloseable {
             input = deserializer.deserialize(raw.topic(), raw.value());
             if (input == null) throw new RejectedRecordException("null value (tombstone) where a record was expected");
         } catch (RuntimeException e) {
-            deadLetter(raw, e.getMessage(), e);
+            deadLetter(raw, "undecodable record: " + e.getMessage(), e);
             return;
         }
         List<ProducerRecord<byte[], byte[]>> outputs;
