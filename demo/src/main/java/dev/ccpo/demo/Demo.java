@@ -31,6 +31,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
@@ -222,7 +223,7 @@ public final class Demo {
 
     private static String creditAppId(String mode) { return "ccpo-credit-demo-" + mode; }
 
-    private static String secret() { return java.util.UUID.randomUUID().toString(); }
+    private static String secret() { return UUID.randomUUID().toString(); }
 
     /**
      * Each service's --kafka.* security arguments: none on a plaintext cluster; on a SASL cluster a SCRAM user per
@@ -231,26 +232,24 @@ public final class Demo {
      */
     private Map<String, List<String>> credentials(LocalCluster cluster, boolean sasl, String creditAppId) {
         Map<String, List<String>> args = new HashMap<>();
+        if (!sasl) {
+            for (String service : ServiceAcls.SERVICES) args.put(service, List.of());
+            return args;
+        }
         List<AclBinding> acls = new ArrayList<>();
         for (String service : ServiceAcls.SERVICES) {
-            if (!sasl) {
-                args.put(service, List.of());
-                continue;
-            }
             String password = secret();
             cluster.createUser(service, password);
             args.put(service, cluster.serviceArgs(service, password));
             acls.addAll(ServiceAcls.of(service, "User:" + service, creditAppId));
         }
-        if (sasl) {
-            try (Admin admin = Admin.create(cluster.kafkaProps())) {
-                admin.createAcls(acls).all().get(60, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                throw new IllegalStateException("cannot create the services' ACLs: " + e, e);
-            }
-            out.printf("      SASL/SCRAM with ACLs: principals %s, each with only its own ACLs (README: Access control)%n",
-                    String.join(", ", ServiceAcls.SERVICES));
+        try (Admin admin = Admin.create(cluster.kafkaProps())) {
+            admin.createAcls(acls).all().get(60, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot create the services' ACLs: " + e, e);
         }
+        out.printf("      SASL/SCRAM with ACLs: principals %s, each with only its own ACLs (README: Access control)%n",
+                String.join(", ", ServiceAcls.SERVICES));
         return args;
     }
 

@@ -43,15 +43,12 @@ class GeneratorLoopTest {
     @Test
     void producesGroupsKeyedByGroupIdAndWaitsWhenTooStale() throws Exception {
         RecordSerdes serdes = new RecordSerdes(new InMemorySchemaRegistryClient());
-        List<TaskRecord> tasks = new ArrayList<>();
-        for (int i = 0; i < 4; i++) tasks.add(new TaskRecord("t" + i, "d", "1+1?", "2", AnswerKind.NUMERIC));
+        List<TaskRecord> tasks = fourTasks();
         MockProducer<byte[], byte[]> producer = new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
         try (Verifier verifier = new Verifier()) {
             TeamRunner runner = new TeamRunner(TeamSpec.thinkReason(), new PromptLibrary(), verifier);
             GroupGenerator gen = new GroupGenerator(runner, "g", 3, new SamplingParams(1f, 1f, 8, List.of(), 0), 1);
-            Map<String, ChatModel> initial = new LinkedHashMap<>();
-            for (String role : runner.team().policyKeys()) initial.put(role, new FakeChatModel("2"));
-            RolePolicies<ChatModel> policies = new RolePolicies<>(initial, 0, (r, b) -> new FakeChatModel("2"), 1);
+            RolePolicies<ChatModel> policies = answering2(runner);
             // Published version stays 0 until the loop has waited once, then jumps to 1.
             List<Long> waits = new ArrayList<>();
             long[] published = {0};
@@ -78,12 +75,24 @@ class GeneratorLoopTest {
         }
     }
 
+    private static List<TaskRecord> fourTasks() {
+        List<TaskRecord> tasks = new ArrayList<>();
+        for (int i = 0; i < 4; i++) tasks.add(new TaskRecord("t" + i, "d", "1+1?", "2", AnswerKind.NUMERIC));
+        return tasks;
+    }
+
+    /** Every role's model answers "2", before and after any swap. */
+    private static RolePolicies<ChatModel> answering2(TeamRunner runner) {
+        Map<String, ChatModel> initial = new LinkedHashMap<>();
+        for (String role : runner.team().policyKeys()) initial.put(role, new FakeChatModel("2"));
+        return new RolePolicies<>(initial, 0, (r, b) -> new FakeChatModel("2"), 1);
+    }
+
     /** A send that fails after the producer's retries stops the loop with the cause instead of going on past it. */
     @Test
     void aTrajectoryThatCannotBeWrittenStopsTheLoop() throws Exception {
         RecordSerdes serdes = new RecordSerdes(new InMemorySchemaRegistryClient());
-        List<TaskRecord> tasks = new ArrayList<>();
-        for (int i = 0; i < 4; i++) tasks.add(new TaskRecord("t" + i, "d", "1+1?", "2", AnswerKind.NUMERIC));
+        List<TaskRecord> tasks = fourTasks();
         // the fifth record (group 2 of G=3) expires in the producer, as after a long broker outage
         MockProducer<byte[], byte[]> producer = new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer()) {
             @Override
@@ -99,9 +108,7 @@ class GeneratorLoopTest {
         try (Verifier verifier = new Verifier()) {
             TeamRunner runner = new TeamRunner(TeamSpec.thinkReason(), new PromptLibrary(), verifier);
             GroupGenerator gen = new GroupGenerator(runner, "g", 3, new SamplingParams(1f, 1f, 8, List.of(), 0), 1);
-            Map<String, ChatModel> initial = new LinkedHashMap<>();
-            for (String role : runner.team().policyKeys()) initial.put(role, new FakeChatModel("2"));
-            RolePolicies<ChatModel> policies = new RolePolicies<>(initial, 0, (r, b) -> new FakeChatModel("2"), 1);
+            RolePolicies<ChatModel> policies = answering2(runner);
             GeneratorLoop loop = new GeneratorLoop(TaskSource.ofList(tasks, 1, 5), gen, policies, GeneratorLoop.NONE, producer,
                     serdes.trajectory(), "ccpo.trajectories", 1, 1, new Progress("gen", "groups", -1, 0, new PrintStream(new ByteArrayOutputStream())));
             IllegalStateException e = assertThrows(IllegalStateException.class, loop::run);
