@@ -3,6 +3,7 @@ package dev.ccpo.counterfactual;
 import dev.ccpo.avro.CounterfactualOutcome;
 import dev.ccpo.avro.Trajectory;
 import dev.ccpo.infra.LocalCluster;
+import dev.ccpo.infra.ServiceJar;
 import dev.ccpo.policy.ChatModel;
 import dev.ccpo.policy.reward.Verifier;
 import dev.ccpo.policy.team.PromptLibrary;
@@ -19,9 +20,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 
-import java.io.File;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -88,16 +87,8 @@ class CounterfactualKillIT {
 
     /** The worker's shaded jar (built by the package phase, before failsafe runs) as a child JVM, one PyTorch thread. */
     private static Process start(List<String> args, String name) throws Exception {
-        File jar;
-        try (var files = Files.list(Path.of("target"))) {
-            jar = files.filter(p -> p.getFileName().toString().matches("counterfactual-app-.*\\.jar")).findFirst()
-                    .orElseThrow(() -> new IllegalStateException("no counterfactual-app jar in target/: run mvn verify, not just test")).toFile();
-        }
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
-                "-Dai.djl.pytorch.num_threads=1", "-Dai.djl.pytorch.num_interop_threads=1", "-jar", jar.getPath()));
-        cmd.addAll(args);
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(Path.of("target", "cf-kill-" + name + ".log").toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+        return ServiceJar.start("counterfactual-app", List.of("-Xmx512m", "-Dai.djl.pytorch.num_threads=1",
+                "-Dai.djl.pytorch.num_interop_threads=1"), args, Path.of("target", "cf-kill-" + name + ".log"));
     }
 
     /** Polls (read_committed) until at least one outcome is visible; returns how many were. */

@@ -17,6 +17,7 @@ import dev.ccpo.policy.reward.Verifier;
 import dev.ccpo.policy.team.PromptLibrary;
 import dev.ccpo.serde.RecordSerdes;
 import dev.ccpo.worker.RolePolicies;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -29,10 +30,12 @@ import org.junit.jupiter.api.Test;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -145,14 +148,14 @@ class CounterfactualWorkersIT {
      */
     private static List<byte[]> poison(RecordSerdes serdes, String topic) {
         byte[] noise = new byte[1024];
-        new java.util.Random(3).nextBytes(noise);
+        new Random(3).nextBytes(noise);
         noise[0] = 0;
         byte[] whole = serdes.trajectory().serialize(topic, voting(998));
         Trajectory nan = voting(997);
         nan.setReward(Double.NaN);
         Trajectory empty = voting(996);
         empty.setTurns(List.of());
-        return List.of(noise, java.util.Arrays.copyOf(whole, whole.length / 2), serdes.task().serialize("ccpo.tasks", voting(995).getTask()),
+        return List.of(noise, Arrays.copyOf(whole, whole.length / 2), serdes.task().serialize("ccpo.tasks", voting(995).getTask()),
                 serdes.trajectory().serialize(topic, nan), serdes.trajectory().serialize(topic, empty));
     }
 
@@ -224,7 +227,7 @@ class CounterfactualWorkersIT {
     }
 
     private static void awaitTwoMembersWithPartitions(LocalCluster cluster) throws Exception {
-        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(cluster.kafkaProps())) {
+        try (Admin admin = Admin.create(cluster.kafkaProps())) {
             long deadline = System.currentTimeMillis() + 60_000;
             while (System.currentTimeMillis() < deadline) {
                 var group = admin.describeConsumerGroups(List.of(CounterfactualApp.GROUP)).all().get().get(CounterfactualApp.GROUP);

@@ -2,6 +2,7 @@ package dev.ccpo.credit;
 
 import dev.ccpo.avro.AgentAdvantage;
 import dev.ccpo.infra.LocalCluster;
+import dev.ccpo.infra.ServiceJar;
 import dev.ccpo.serde.HttpSchemaRegistryClient;
 import dev.ccpo.serde.RecordSerdes;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -11,7 +12,6 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 
-import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -139,14 +139,7 @@ class CreditFaultsIT {
 
     /** The app's shaded jar (built by the package phase, before failsafe runs) as a child JVM. */
     private static Process start(List<String> args, String name) throws Exception {
-        File jar = Files.list(Path.of("target")).filter(p -> p.getFileName().toString().matches("credit-stream-app-.*\\.jar"))
-                .findFirst().orElseThrow(() -> new IllegalStateException("no credit-stream-app jar in target/: run mvn verify, not just test"))
-                .toFile();
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx384m", "-jar", jar.getPath()));
-        cmd.addAll(args);
-        Path log = Path.of("target", "credit-" + name + ".log");
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+        return ServiceJar.start("credit-stream-app", List.of("-Xmx384m"), args, Path.of("target", "credit-" + name + ".log"));
     }
 
     /** Waits until some (not necessarily all) advantages are committed; returns how many. */

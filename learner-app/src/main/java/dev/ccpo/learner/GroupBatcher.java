@@ -23,9 +23,10 @@ public final class GroupBatcher {
 
     /** One training step's worth of groups plus what the off-policy guard dropped. */
     public record Step(List<Group> groups, int droppedStale) {
-        public List<AgentAdvantage> records() {
-            List<AgentAdvantage> out = new ArrayList<>();
-            for (Group g : groups) for (Item i : g.items()) out.add(i.rec());
+        /** Every group's items, group by group. */
+        public List<Item> items() {
+            List<Item> out = new ArrayList<>();
+            for (Group g : groups) out.addAll(g.items());
             return out;
         }
     }
@@ -51,10 +52,6 @@ public final class GroupBatcher {
     public void restore(Map<Integer, Long> offsets, Collection<String> alreadyTrained) {
         position.putAll(offsets);
         skip.addAll(alreadyTrained);
-    }
-
-    public void add(int partition, long offset, AgentAdvantage rec) {
-        add(partition, offset, rec, null);
     }
 
     /** A record that still counts toward its group's completeness; with a {@code rejected} reason it is not trained on. */

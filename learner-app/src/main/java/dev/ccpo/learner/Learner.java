@@ -162,7 +162,7 @@ public final class Learner implements AutoCloseable {
         int alt = c.integer("alternate.steps");
         String active = alt == 0 ? null : roles.get((int) ((step / alt) % roles.size()));
         Map<PolicyTrainer, List<AgentAdvantage>> byTrainer = new LinkedHashMap<>();
-        for (GroupBatcher.Item item : s.groups().stream().flatMap(g -> g.items().stream()).toList()) {
+        for (GroupBatcher.Item item : s.items()) {
             AgentAdvantage r = item.rec();
             String role = r.getRole().toString();
             PolicyTrainer t = trainers.get(role);

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.*;
 import dev.ccpo.avro.AgentAdvantage;
 import dev.ccpo.avro.PolicyWeights;
 import dev.ccpo.infra.LocalCluster;
+import dev.ccpo.infra.ServiceJar;
 import dev.ccpo.serde.HttpSchemaRegistryClient;
 import dev.ccpo.serde.RecordSerdes;
-import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -168,16 +168,9 @@ class LearnerKillIT {
 
     private Path log(String name) { return Path.of("target", "learner-kill-" + name + ".log"); }
 
-    /** The module's shaded jar (built by the package phase, before failsafe runs) as a child JVM. */
+    /** The module's shaded jar as a child JVM, its output in target/learner-kill-<name>.log. */
     private Process start(List<String> args, String name) throws Exception {
-        File jar = Files.list(Path.of("target")).filter(p -> p.getFileName().toString().matches("learner-app-.*\\.jar"))
-                .findFirst().orElseThrow(() -> new IllegalStateException("no learner-app jar in target/: run mvn verify, not just test"))
-                .toFile();
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m", "-Dai.djl.offline=true", "-Dai.djl.pytorch.num_threads=1", "-jar", jar.getPath()));
-        cmd.addAll(args);
-        Files.deleteIfExists(log(name));
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log(name).toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+        return ServiceJar.start("learner-app", List.of("-Xmx512m", "-Dai.djl.offline=true", "-Dai.djl.pytorch.num_threads=1"),
+                args, log(name));
     }
 }
