@@ -33,7 +33,7 @@ public final class CounterfactualApp {
     public static ConfigSpec spec() {
         return CommonKeys.spec("counterfactual")
                 .string("worker.id", "cf-1", "Unique id of this instance; names its transactional id (ccpo-counterfactual-<id>).")
-                .integer("counterfactual.samples", 1, 1, 1024, "K: Reasoner-alone re-runs per trajectory (THINK_REASON); ccpo.md uses 1 per joint sample.")
+                .integer("counterfactual.samples", 1, 1, 1024, "K: Reasoner-alone re-runs per trajectory (THINK_REASON); the reference uses 1 per joint sample.")
                 .decimal("temperature", 1.0, 0.0, 10.0, "Sampling temperature of the re-runs.")
                 .decimal("top.p", 1.0, 0.0, 1.0, "Nucleus top-p of the re-runs.")
                 .integer("max.new.tokens", 256, 1, 65_536, "Max tokens of a re-run answer.")

@@ -1,6 +1,6 @@
 package dev.ccpo.credit;
 
-/** Pure credit arithmetic from shared/ccpo.md; no state, no I/O, so it is tested directly. */
+/** Pure credit arithmetic of docs/algorithm.md; no state, no I/O, so it is tested directly. */
 public final class CreditMath {
     public static final double EPS = 1e-6;
     /** Below this many history samples, normalization is skipped (z = raw value). */

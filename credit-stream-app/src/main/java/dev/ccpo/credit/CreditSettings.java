@@ -61,7 +61,7 @@ public record CreditSettings(String applicationId, String trajectoriesTopic, Str
     public static ConfigSpec spec() {
         return CommonKeys.spec("credit-stream-app")
                 .string(APPLICATION_ID, "ccpo-credit", "Kafka Streams application id (a new id replays from the start).")
-                .choice(CREDIT_MODE, "ccpo", "Credit rule: ccpo, ccpo-bonus or shared (shared/ccpo.md).", "ccpo", "ccpo-bonus", "shared")
+                .choice(CREDIT_MODE, "ccpo", "Credit rule: ccpo, ccpo-bonus or shared (docs/algorithm.md).", "ccpo", "ccpo-bonus", "shared")
                 .longKey(GROUP_GRACE_MS, 300_000L, 1L, "How long (stream time or wall clock) a group may stay incomplete before it is emitted with what it has (groupComplete=false) or dead-lettered.")
                 .decimal(ALPHA, 1.0, 0.0, 100.0, "alpha in tanh(alpha * z) for Thinker and voter rewards.")
                 .decimal(ETA, 1.0, 0.0, 100.0, "eta in the Reasoner gate sigmoid(eta * mu_Delta / (sigma_Delta + eps)).")

@@ -27,7 +27,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Produces and consumes one record of every Avro type through the registry serdes on its
- * DESIGN.md topic, and checks that the consumed record equals the produced one.
+ * topic of docs/contract.md, and checks that the consumed record equals the produced one.
  */
 public final class Smoke {
     /** One round trip: the type, its topic, the registry id in the wire header, and whether it matched. */

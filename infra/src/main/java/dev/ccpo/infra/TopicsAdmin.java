@@ -14,7 +14,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Creates DESIGN.md's topics idempotently. Retention: tasks, trajectories, counterfactuals,
+ * Creates the topics of docs/contract.md idempotently. Retention: tasks, trajectories, counterfactuals,
  * advantages 7 days (replayable for debugging and a restarted learner); rollout-stats 1 day (one
  * partition so windows are global); weights compacted (only the latest version per agent matters,
  * 8 MiB records for chunked weights); dlq 30 days (a human reads it).

@@ -4,7 +4,7 @@ import dev.ccpo.config.CommonKeys;
 import dev.ccpo.config.Config;
 import dev.ccpo.config.ConfigSpec;
 
-/** All learner config keys with defaults (README lists them; ccpo.md "Policy update" gives the values). */
+/** All learner config keys with defaults (README lists them; docs/algorithm.md "Policy update" gives the values). */
 public final class LearnerKeys {
     private LearnerKeys() {}
 

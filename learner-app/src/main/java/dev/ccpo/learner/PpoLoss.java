@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 
 /**
- * PPO clipped surrogate with verl-style dual clip (ccpo.md "Policy update").
+ * PPO clipped surrogate with verl-style dual clip (docs/algorithm.md "Policy update").
  * Pure NDArray functions so the same code runs on CPU and CUDA and is differentiable
  * inside a GradientCollector: the clip() op has zero gradient outside [1-eps, 1+eps],
  * which is exactly what stops the update beyond the clip range.

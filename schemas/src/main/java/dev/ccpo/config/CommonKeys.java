@@ -1,6 +1,6 @@
 package dev.ccpo.config;
 
-/** Keys every service has: where the cluster and the registry are, and the topic names (DESIGN.md's defaults). */
+/** Keys every service has: where the cluster and the registry are, and the topic names (defaults as in docs/contract.md). */
 public final class CommonKeys {
     public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
     public static final String REGISTRY_URL = "schema.registry.url";

@@ -35,7 +35,7 @@ public record EvalDataset(String name, List<TaskRecord> tasks, int skippedLines)
     }
 
     /**
-      * A benchmark by name ("math500", "gsm8k", ... from the shared data folder) or any file of one
+      * A benchmark by name ("math500", "gsm8k", ... from the project's data/ folder) or any file of one
       * of those formats (format from its path). {@code limit} > 0 keeps the first {@code limit} tasks.
       * Lines the loader could not read are counted in {@link #skippedLines()} (and logged by it).
       */

@@ -39,7 +39,7 @@ public final class Evaluate {
                 .string("checkpoint", "", "Model folder (config.json), learner checkpoint (thinker/ reasoner/ or shared/), "
                         + "or the learner's checkpoint.dir (newest step-N). Required.")
                 .string("device", "auto", "DJL device: auto (CUDA when present), cpu, cuda or cuda:N.")
-                .string("datasets", "synthetic", "Comma-separated: synthetic, a shared benchmark name (math500, gsm8k, amc23, "
+                .string("datasets", "synthetic", "Comma-separated: synthetic, a benchmark of data/ by name (math500, gsm8k, amc23, "
                         + "gaokao2023en, minerva_math, logiqa2, math_l3to5_train) or a file path in one of those formats.")
                 .integer("limit", 50, 0, Integer.MAX_VALUE, "Tasks per dataset (the first N; 0 = all; synthetic: how many to make).")
                 .string("methods", "cot,think_reason,voting", "Comma-separated rows: cot (single-agent baseline, "

@@ -31,8 +31,8 @@ public final class DatasetLoader {
 
     private DatasetLoader() {}
 
-    /** Loads the shared copy of a dataset by name ("math500", "gsm8k", ...) from {@link DataDirectory}. */
-    public static LoadResult loadShared(String datasetName) {
+    /** Loads the project's copy of a dataset by name ("math500", "gsm8k", ...) from {@link DataDirectory}. */
+    public static LoadResult loadByName(String datasetName) {
         DatasetFormat format = DatasetFormat.parse(datasetName);
         return load(DataDirectory.require().resolve(format.defaultFile()), format);
     }
@@ -48,7 +48,7 @@ public final class DatasetLoader {
     public static LoadResult load(Path file, DatasetFormat format) {
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException("Dataset file not found: " + file.toAbsolutePath()
-                    + " (format " + format.id() + "; shared copies are under ../shared/data or -D" + DataDirectory.PROPERTY + ")");
+                    + " (format " + format.id() + "; the project's copies are under data/, or set -D" + DataDirectory.PROPERTY + ")");
         }
         String split = file.getFileName().toString().replaceFirst("\\.jsonl?$", "");
         List<TaskRecord> tasks = new ArrayList<>();

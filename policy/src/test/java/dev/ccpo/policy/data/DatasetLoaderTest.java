@@ -17,7 +17,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 import dev.ccpo.policy.reward.AnswerKind;
 
-/** Every loader on the real shared files; row counts as in shared/data/README.md. */
+/** Every loader on the real files of the project's data/ (row counts as in data/README.md; logiqa2 is CC BY-NC-SA 4.0). */
 class DatasetLoaderTest {
 
     private static final Path DATA = DataDirectory.require();
@@ -55,26 +55,26 @@ class DatasetLoaderTest {
 
     @Test
     void answersAreNormalizedPerFormat() {
-        TaskRecord amc = DatasetLoader.loadShared("amc23").tasks().get(0);
+        TaskRecord amc = DatasetLoader.loadByName("amc23").tasks().get(0);
         assertEquals("27", amc.referenceAnswer()); // 27.0 in the file
         assertEquals("amc23/test/0", amc.taskId());
 
-        List<TaskRecord> gaokao = DatasetLoader.loadShared("gaokao2023en").tasks();
+        List<TaskRecord> gaokao = DatasetLoader.loadByName("gaokao2023en").tasks();
         assertEquals("\\{x|-2\\leq x < 1\\}", gaokao.get(0).referenceAnswer());
         assertEquals("-1-\\sqrt{3}", gaokao.get(1).referenceAnswer());
         assertTrue(gaokao.stream().noneMatch(t -> t.referenceAnswer().matches(".*(?<!\\\\)\\$.*")), "no math delimiters left");
 
-        assertEquals("1.6", DatasetLoader.loadShared("minerva_math").tasks().get(0).referenceAnswer());
-        assertEquals("4.5e33", DatasetLoader.loadShared("minerva_math").tasks().get(1).referenceAnswer());
+        assertEquals("1.6", DatasetLoader.loadByName("minerva_math").tasks().get(0).referenceAnswer());
+        assertEquals("4.5e33", DatasetLoader.loadByName("minerva_math").tasks().get(1).referenceAnswer());
 
-        List<TaskRecord> gsm = DatasetLoader.loadShared("gsm8k").tasks();
+        List<TaskRecord> gsm = DatasetLoader.loadByName("gsm8k").tasks();
         assertEquals("18", gsm.get(0).referenceAnswer());
         assertEquals("70000", gsm.get(2).referenceAnswer());
         assertTrue(gsm.stream().allMatch(t -> t.referenceAnswer().matches("-?\\d+(\\.\\d+)?")), "plain numbers, no commas");
 
-        TaskRecord math = DatasetLoader.loadShared("math500").tasks().get(0);
+        TaskRecord math = DatasetLoader.loadByName("math500").tasks().get(0);
         assertEquals("\\left( 3, \\frac{\\pi}{2} \\right)", math.referenceAnswer());
-        assertEquals("118", DatasetLoader.loadShared("math_l3to5_train").tasks().get(0).referenceAnswer());
+        assertEquals("118", DatasetLoader.loadByName("math_l3to5_train").tasks().get(0).referenceAnswer());
     }
 
     @Test
