@@ -260,39 +260,53 @@ public final class Demo {
         List<String> common = List.of("--" + CommonKeys.BOOTSTRAP_SERVERS + "=" + cluster.bootstrapServers(),
                 "--" + CommonKeys.REGISTRY_URL + "=" + cluster.registryUrl());
         Function<String, List<String>> base = service -> concat(common, credentials.get(service).toArray(String[]::new));
-        String modelId = "--model.id=" + model.getFileName();
-        String seed = "--seed=" + cfg.longValue("seed");
-        String temperature = "--temperature=" + cfg.decimal("temperature");
+        ServiceSettings settings = serviceSettings(model, prompts, runDir, mode);
         List<ServiceProcess> started = new ArrayList<>();
         try {
             // learner and credit first: the generator's staleness bound waits for the learner's weights
             started.add(ServiceProcess.start("learner", LearnerApp.class.getName(), concat(base.apply("learner"),
-                    "--model.dir=" + model, modelId, "--roles=thinker,reasoner", "--device=cpu", "--lr=" + cfg.decimal("rl.lr"),
-                    "--lr.warmup.steps=0", "--batch.groups=" + cfg.integer("groups.per.version"), "--micro.batch.size=16",
-                    "--alternate.steps=0", "--publish.every=1", "--max.policy.lag=6", temperature, seed,
-                    "--checkpoint.dir=" + runDir.resolve("checkpoints"), "--checkpoint.every=5",
-                    "--weights.dir=" + runDir.resolve("weights")), logs, heap));
+                    settings.learner().toArray(String[]::new)), logs, heap));
             started.add(ServiceProcess.start("credit", CreditStreamApp.class.getName(), concat(base.apply("credit"),
-                    "--application.id=" + creditAppId(mode), "--credit.mode=" + mode, "--http.port=0",
-                    "--group.grace.ms=120000",
-                    // short windows: a group leaves once its window closed, and the generator waits on the learner
-                    "--stats.window.ms=" + cfg.integer("stats.window.ms"), "--stats.window.grace.ms=" + cfg.integer("stats.window.grace.ms"),
-                    // its own state folder, wiped with the run: a fresh cluster must not meet the last run's stores
-                    "--kafka.state.dir=" + runDir.resolve("credit-state")), logs, heap));
+                    settings.credit().toArray(String[]::new)), logs, heap));
             started.add(ServiceProcess.start("counterfactual", CounterfactualApp.class.getName(), concat(base.apply("counterfactual"),
-                    "--worker.id=cf-1", "--model.dir=" + model, modelId, "--device=cpu", "--prompts.dir=" + prompts,
-                    "--counterfactual.samples=1", "--max.new.tokens=" + cfg.integer("max.new.tokens"), temperature, seed,
-                    "--max.poll.records=8"), logs, heap));
+                    settings.counterfactual().toArray(String[]::new)), logs, heap));
             started.add(ServiceProcess.start("generator", GeneratorApp.class.getName(), concat(base.apply("generator"),
-                    "--worker.id=gen-1", "--model.dir=" + model, modelId, "--device=cpu", "--prompts.dir=" + prompts,
-                    "--task.source=topic", "--topology=THINK_REASON", "--group.size=" + cfg.integer("group.size"),
-                    "--groups.per.version=" + cfg.integer("groups.per.version"), "--max.policy.lag=3",
-                    "--max.new.tokens=" + cfg.integer("max.new.tokens"), temperature, seed), logs, heap));
+                    settings.generator().toArray(String[]::new)), logs, heap));
             return started;
         } catch (RuntimeException e) {
             started.forEach(s -> s.stop(10));
             throw e;
         }
+    }
+
+    /** Each service's settings as --key=value arguments, without the cluster's address and credentials. */
+    record ServiceSettings(List<String> generator, List<String> counterfactual, List<String> credit, List<String> learner) { }
+
+    /**
+     * The demo's settings of the four services, in one place: the pipeline passes them to the service processes, and
+     * {@link SyncLoop} parses the same arguments with the same services' config specs, so both do the same work.
+     */
+    ServiceSettings serviceSettings(Path model, Path prompts, Path runDir, String mode) {
+        String modelId = "--model.id=" + model.getFileName();
+        String seed = "--seed=" + cfg.longValue("seed");
+        String temperature = "--temperature=" + cfg.decimal("temperature");
+        String maxNewTokens = "--max.new.tokens=" + cfg.integer("max.new.tokens");
+        List<String> learner = List.of("--model.dir=" + model, modelId, "--roles=thinker,reasoner", "--device=cpu",
+                "--lr=" + cfg.decimal("rl.lr"), "--lr.warmup.steps=0", "--batch.groups=" + cfg.integer("groups.per.version"),
+                "--micro.batch.size=16", "--alternate.steps=0", "--publish.every=1", "--max.policy.lag=6", temperature, seed,
+                "--checkpoint.dir=" + runDir.resolve("checkpoints"), "--checkpoint.every=5", "--weights.dir=" + runDir.resolve("weights"));
+        List<String> credit = List.of("--application.id=" + creditAppId(mode), "--credit.mode=" + mode, "--http.port=0",
+                "--group.grace.ms=120000",
+                // short windows: a group leaves once its window closed, and the generator waits on the learner
+                "--stats.window.ms=" + cfg.integer("stats.window.ms"), "--stats.window.grace.ms=" + cfg.integer("stats.window.grace.ms"),
+                // its own state folder, wiped with the run: a fresh cluster must not meet the last run's stores
+                "--kafka.state.dir=" + runDir.resolve("credit-state"));
+        List<String> counterfactual = List.of("--worker.id=cf-1", "--model.dir=" + model, modelId, "--device=cpu",
+                "--prompts.dir=" + prompts, "--counterfactual.samples=1", maxNewTokens, temperature, seed, "--max.poll.records=8");
+        List<String> generator = List.of("--worker.id=gen-1", "--model.dir=" + model, modelId, "--device=cpu",
+                "--prompts.dir=" + prompts, "--task.source=topic", "--topology=THINK_REASON", "--group.size=" + cfg.integer("group.size"),
+                "--groups.per.version=" + cfg.integer("groups.per.version"), "--max.policy.lag=3", maxNewTokens, temperature, seed);
+        return new ServiceSettings(generator, counterfactual, credit, learner);
     }
 
     /**

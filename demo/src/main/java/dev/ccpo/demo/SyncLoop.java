@@ -1,0 +1,169 @@
+package dev.ccpo.demo;
+
+import ai.djl.Device;
+import dev.ccpo.avro.AgentAdvantage;
+import dev.ccpo.avro.CounterfactualOutcome;
+import dev.ccpo.avro.Trajectory;
+import dev.ccpo.cli.Progress;
+import dev.ccpo.config.Config;
+import dev.ccpo.config.ConfigSpec;
+import dev.ccpo.counterfactual.CounterfactualApp;
+import dev.ccpo.counterfactual.CounterfactualComputer;
+import dev.ccpo.credit.CreditMath.History;
+import dev.ccpo.credit.CreditSettings;
+import dev.ccpo.credit.GroupCredit;
+import dev.ccpo.generator.GeneratorApp;
+import dev.ccpo.generator.GroupGenerator;
+import dev.ccpo.learner.LearnerKeys;
+import dev.ccpo.learner.PolicyTrainer;
+import dev.ccpo.policy.ChatModel;
+import dev.ccpo.policy.SamplingParams;
+import dev.ccpo.policy.model.CausalLM;
+import dev.ccpo.policy.reward.Verifier;
+import dev.ccpo.policy.team.PromptLibrary;
+import dev.ccpo.policy.team.TeamRunner;
+import dev.ccpo.policy.team.TeamSpec;
+import dev.ccpo.worker.RolePolicies;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * {@code demo sync}: the pipeline's work done as the plain synchronous loop it replaces, in one thread with no Kafka:
+ * sample a group with the current policies, run its counterfactuals, compute its credit, and after
+ * {@code groups.per.version} groups take the learner step, whose weights the next group samples with (in memory).
+ * The same classes as the four services, configured by parsing the very arguments the demo gives them
+ * ({@link Demo#serviceSettings}), so the loop's throughput is the yardstick of the pipeline's.
+ *
+ * <p>The global history is the reference's: one EMA fold per learner batch, each batch normalized with the
+ * statistics from before it (the pipeline folds per event-time window instead).
+ */
+public final class SyncLoop {
+
+    /** What one run did; rates are over the RL phase only (warm start and the first evaluation excluded). */
+    public record Result(long trajectories, long versions, double seconds, HeldOutEval.Result first, HeldOutEval.Result last) {
+        public double trajectoriesPerSecond() { return trajectories / seconds; }
+        public double versionsPerSecond() { return versions / seconds; }
+    }
+
+    private final Config demo;
+    private final PrintStream out;
+
+    public SyncLoop(Config demo, PrintStream out) {
+        this.demo = demo;
+        this.out = out;
+    }
+
+    public Result run() {
+        Demo d = new Demo(demo, out);
+        Path workDir = Path.of(demo.string("work.dir")).toAbsolutePath();
+        Path promptsDir = DemoTasks.writePrompts(workDir.resolve("prompts"));
+        PromptLibrary prompts = new PromptLibrary(promptsDir);
+        out.println("[1/3] warm start");
+        Path model = d.warmStart(prompts);
+        String mode = demo.string("credit.mode");
+        Demo.ServiceSettings settings = d.serviceSettings(model, promptsDir, workDir.resolve("run-sync"), mode);
+        Config gen = parse(GeneratorApp.spec(), settings.generator());
+        Config cf = parse(CounterfactualApp.spec(), settings.counterfactual());
+        CreditSettings credit = CreditSettings.from(parse(CreditSettings.spec(), settings.credit()));
+        Config learner = parse(LearnerKeys.spec(), settings.learner());
+
+        List<String> roles = List.of(learner.string("roles").split(","));
+        Map<String, CausalLM> policies = new LinkedHashMap<>();
+        Map<String, PolicyTrainer> trainers = new LinkedHashMap<>();
+        try (Verifier verifier = new Verifier()) {
+            for (String role : roles) {
+                CausalLM lm = CausalLM.open(model, Device.cpu());
+                policies.put(role, lm);
+                trainers.put(role, new PolicyTrainer(lm, null, LearnerKeys.optimizer(learner), LearnerKeys.loss(learner),
+                        learner.integer("micro.batch.size"), (float) learner.decimal("temperature")));
+            }
+            Map<String, ChatModel> models = new LinkedHashMap<>(policies);
+            HeldOutEval eval = new HeldOutEval(d.tasks(), demo.integer("eval.tasks"), prompts, verifier, demo.integer("max.new.tokens"));
+            HeldOutEval.Result first = eval.evaluate(policies.get(Demo.THINKER), policies.get(Demo.REASONER));
+            out.println("      " + Demo.describe(0, first));
+
+            GroupGenerator generator = new GroupGenerator(new TeamRunner(TeamSpec.thinkReason(), prompts, verifier), "sync",
+                    gen.integer("group.size"), sampling(gen), gen.longValue("seed"));
+            // The counterfactual worker's policies are the learner's models themselves: the swap costs nothing.
+            RolePolicies<ChatModel> cfPolicies = new RolePolicies<>(models, 0,
+                    (role, bytes) -> { throw new IllegalStateException("the synchronous loop loads no weights"); }, 1);
+            CounterfactualComputer counterfactuals = new CounterfactualComputer(cfPolicies, prompts, verifier, sampling(cf),
+                    cf.integer("counterfactual.samples"), cf.longValue("seed"), "sync-cf");
+
+            out.println("[2/3] synchronous RL: generate -> counterfactuals -> credit -> learner step, one thread, no Kafka");
+            DemoTasks tasks = d.tasks();
+            int groupsPerVersion = learner.integer("batch.groups");
+            int alternate = learner.integer("alternate.steps");
+            long maxVersions = demo.integer("max.versions");
+            long budgetNanos = (long) (demo.decimal("budget.minutes") * 60e9);
+            Progress progress = new Progress("sync", "versions", maxVersions > 0 ? maxVersions : -1, 10_000, out);
+            Map<String, History> history = new HashMap<>();
+            long start = System.nanoTime(), version = 0, trajectories = 0, taskIndex = 0;
+            while ((maxVersions == 0 || version < maxVersions) && System.nanoTime() - start < budgetNanos) {
+                List<AgentAdvantage> batch = new ArrayList<>();
+                Map<String, List<double[]>> signals = new HashMap<>();
+                for (int g = 0; g < groupsPerVersion; g++) {
+                    List<Trajectory> group = generator.generate(tasks.training(taskIndex++).task(), 0, models, version);
+                    List<GroupCredit.Episode> episodes = new ArrayList<>(group.size());
+                    for (Trajectory t : group) {
+                        Map<Integer, CounterfactualOutcome> byAgent = new HashMap<>();
+                        for (CounterfactualOutcome o : counterfactuals.compute(t)) byAgent.put(o.getMaskedAgentId(), o);
+                        episodes.add(new GroupCredit.Episode(t, byAgent));
+                    }
+                    GroupCredit.Result r = GroupCredit.compute(episodes, true, history, credit.mode(), credit.alpha(), credit.eta());
+                    batch.addAll(r.advantages());
+                    r.signals().forEach((k, v) -> signals.computeIfAbsent(k, x -> new ArrayList<>()).add(v));
+                    trajectories += group.size();
+                }
+                signals.forEach((k, v) -> history.put(k, fold(history.getOrDefault(k, History.EMPTY), v, credit.historyDecay())));
+                String active = alternate == 0 ? null : roles.get((int) ((version / alternate) % roles.size()));
+                for (String role : roles) {
+                    if (active != null && !active.equals(role)) continue;
+                    List<AgentAdvantage> mine = batch.stream()
+                            .filter(a -> a.getRole().toString().equals(role) && !a.getOutputTokenIds().isEmpty()).toList();
+                    if (!mine.isEmpty()) trainers.get(role).step(mine);
+                }
+                version++;
+                double seconds = (System.nanoTime() - start) / 1e9;
+                progress.update(version, String.format(Locale.ROOT, "trajectories %d (%.2f/s)", trajectories, trajectories / seconds));
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            out.printf(Locale.ROOT, "      sync: %d policy versions, %d trajectories in %.1f s: %.2f trajectories/s, %.3f versions/s%n",
+                    version, trajectories, seconds, trajectories / seconds, version / seconds);
+            out.println("[3/3] held-out evaluation");
+            HeldOutEval.Result last = eval.evaluate(policies.get(Demo.THINKER), policies.get(Demo.REASONER));
+            out.println("      " + Demo.describe(version, last));
+            return new Result(trajectories, version, seconds, first, last);
+        } finally {
+            for (PolicyTrainer t : trainers.values()) t.close();
+            for (CausalLM lm : policies.values()) lm.close();
+        }
+    }
+
+    /** The batch's signal values folded into the history: the reference's one EMA step per learner batch. */
+    static History fold(History h, List<double[]> groups, double decay) {
+        int n = 0;
+        double sum = 0;
+        for (double[] g : groups) for (double x : g) { sum += x; n++; }
+        if (n == 0) return h;
+        double mean = sum / n, m2 = 0;
+        for (double[] g : groups) for (double x : g) m2 += (x - mean) * (x - mean);
+        return h.fold(n, mean, m2 / n, decay);
+    }
+
+    private static SamplingParams sampling(Config c) {
+        return new SamplingParams((float) c.decimal("temperature"), (float) c.decimal("top.p"), c.integer("max.new.tokens"),
+                List.of(), c.longValue("seed"));
+    }
+
+    private static Config parse(ConfigSpec spec, List<String> args) {
+        return Config.load(spec, args.toArray(String[]::new), Map.of());
+    }
+}
