@@ -77,10 +77,15 @@ public final class Demo {
                         + "and the analytics page run as their own principal with only their least-privilege ACLs).", "plaintext", "sasl");
     }
 
+    /** The RL phase as it ended at the budget (before the services drained): its length and the trajectories made in it. */
+    public record Rl(long versions, double seconds, long trajectories) {
+        public double trajectoriesPerSecond() { return trajectories / seconds; }
+    }
+
     /** What one run produced: the held-out accuracy per evaluated version and where the report is. */
     public record Outcome(String creditMode, Map<Long, HeldOutEval.Result> evaluations, long versions, Path reportDir,
                           Map<String, Long> topicCounts, Map<String, Long> workerVersions, MetricsTable metrics,
-                          String analyticsSummary) {
+                          String analyticsSummary, Rl rl, Map<String, StageLatency.Percentiles> latency) {
         public HeldOutEval.Result last() {
             return evaluations.isEmpty() ? null : evaluations.get(((TreeMap<Long, HeldOutEval.Result>) evaluations).lastKey());
         }
@@ -169,13 +174,14 @@ public final class Demo {
                                  .toArray(String[]::new))) : null) {
                 if (analytics != null) out.println("      live analytics page: " + analytics.url());
                 Runnable firstAdvantages = () -> observer.running(cluster, analytics == null ? null : analytics.url());
-                long versions = train(services, monitor, weights, model, eval, evaluations, firstAdvantages);
+                Rl rl = train(services, monitor, weights, model, eval, evaluations, firstAdvantages);
                 out.println("[4/4] stopping the services and writing the report");
                 stopAndDrain(services, monitor);
                 String summary = analytics == null ? "" : settledSummary(analytics, monitor);
                 if (analytics != null) observer.settled(analytics.url(), monitor);
                 MetricsTable metrics = DemoReport.write(reportDir, evaluations, monitor, out);
-                return new Outcome(mode, evaluations, versions, reportDir, monitor.counts(), monitor.workerVersions(), metrics, summary);
+                return new Outcome(mode, evaluations, rl.versions(), reportDir, monitor.counts(), monitor.workerVersions(), metrics, summary,
+                        rl, monitor.latency());
             } finally {
                 for (ServiceProcess s : services) s.stop(30);
             }
@@ -332,8 +338,8 @@ public final class Demo {
         while (!done.getAsBoolean() && System.nanoTime() < deadline) Thread.sleep(250);
     }
 
-    /** RL until the budget or max.versions; evaluates every eval.every versions; returns the last version seen. */
-    private long train(List<ServiceProcess> services, PipelineMonitor monitor, WeightsFollower weights, Path model,
+    /** RL until the budget or max.versions; evaluates every eval.every versions. */
+    private Rl train(List<ServiceProcess> services, PipelineMonitor monitor, WeightsFollower weights, Path model,
                        HeldOutEval eval, Map<Long, HeldOutEval.Result> evaluations, Runnable firstAdvantages) throws InterruptedException {
         long start = System.nanoTime();
         long budgetNanos = (long) (cfg.decimal("budget.minutes") * 60e9);
@@ -364,10 +370,11 @@ public final class Demo {
                 lastStatus = Math.max(1, elapsed);
                 out.println("      " + status(monitor, version, elapsed, budgetNanos));
             }
-            if (maxVersions > 0 && version >= maxVersions && lastEvaluated >= version) return version;
+            if (maxVersions > 0 && version >= maxVersions && lastEvaluated >= version)
+                return new Rl(version, elapsed / 1e9, monitor.count("trajectories"));
             if (elapsed >= budgetNanos) {
                 out.printf(Locale.ROOT, "      budget of %.1f minutes used; %d policy versions published%n", cfg.decimal("budget.minutes"), version);
-                return version;
+                return new Rl(version, elapsed / 1e9, monitor.count("trajectories"));
             }
             Thread.sleep(1000);
         }
@@ -398,10 +405,10 @@ public final class Demo {
             }
             return String.format(Locale.ROOT, "reward %.2f, Thinker credit %+.2f", reward, thinker);
         });
-        return String.format(Locale.ROOT, "rl %s/%s | policy v%d | trajectories %d (%.2f/s) counterfactuals %d advantages %d weights %d dlq %d | %s | workers %s",
+        return String.format(Locale.ROOT, "rl %s/%s | policy v%d | trajectories %d (%.2f/s) counterfactuals %d advantages %d weights %d dlq %d | %s | workers %s | %s",
                 clock(s), clock(budgetNanos / 1e9), version, c.getOrDefault("trajectories", 0L), c.getOrDefault("trajectories", 0L) / Math.max(1, s),
                 c.getOrDefault("counterfactuals", 0L), c.getOrDefault("advantages", 0L), c.getOrDefault("weights", 0L),
-                c.getOrDefault("dlq", 0L), rewards, m.workerVersions());
+                c.getOrDefault("dlq", 0L), rewards, m.workerVersions(), StageLatency.describe(m.latency()));
     }
 
     private static String clock(double seconds) {

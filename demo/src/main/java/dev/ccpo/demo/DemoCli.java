@@ -10,7 +10,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * {@code java -jar demo/target/demo-0.1.0-SNAPSHOT.jar [demo|sync|ablation|warm-start|evaluate] [--key=value ...]}.
+ * {@code java -jar demo/target/demo-0.1.0-SNAPSHOT.jar [demo|sync|bench|ablation|warm-start|evaluate] [--key=value ...]}.
  * Every command takes the demo's keys ({@code --help} lists them); evaluate has its own.
  */
 public final class DemoCli {
@@ -33,6 +33,7 @@ public final class DemoCli {
                 System.out.printf(java.util.Locale.ROOT, "done: sync %.2f trajectories/s, %.3f versions/s (%d versions); held-out team accuracy %.3f -> %.3f%n",
                         r.trajectoriesPerSecond(), r.versionsPerSecond(), r.versions(), r.first().team(), r.last().team());
             }
+            case "bench" -> System.out.println(Bench.run(Cli.configOrExit(Demo.spec(), rest), System.out));
             case "ablation" -> {
                 Cli.configOrExit(Demo.spec(), rest); // validates the keys (and --help) before the first run
                 Ablation.run(rest, System.getenv(), Ablation.MODES, System.out);
@@ -52,7 +53,7 @@ public final class DemoCli {
             }
             case "evaluate" -> Evaluate.main(rest);
             default -> {
-                System.err.println("unknown command '" + command + "'; expected one of " + List.of("demo", "sync", "ablation", "warm-start", "evaluate"));
+                System.err.println("unknown command '" + command + "'; expected one of " + List.of("demo", "sync", "bench", "ablation", "warm-start", "evaluate"));
                 System.exit(2);
             }
         }

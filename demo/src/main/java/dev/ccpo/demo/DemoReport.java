@@ -4,10 +4,15 @@ import dev.ccpo.demo.report.MetricsTable;
 import dev.ccpo.demo.report.MetricsTable.Columns;
 import dev.ccpo.demo.report.Report;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -70,9 +75,23 @@ final class DemoReport {
         Map<String, double[]> advantages = new LinkedHashMap<>();
         monitor.advantages().forEach((role, xs) -> advantages.put(role, xs.stream().mapToDouble(Double::doubleValue).toArray()));
         MetricsTable table = table(evaluations, monitor);
-        List<Path> files = new Report().write(dir, table, advantages);
+        List<Path> files = new ArrayList<>(new Report().write(dir, table, advantages));
+        files.add(writeLatency(dir.resolve("latency.csv"), monitor.latency()));
         out.println("      report: " + dir);
         for (Path f : files) out.println("        " + f.getFileName());
         return table;
+    }
+
+    /** latency.csv: one row per stage of {@link StageLatency}, milliseconds. */
+    static Path writeLatency(Path file, Map<String, StageLatency.Percentiles> latency) {
+        StringBuilder csv = new StringBuilder("stage,records,p50_ms,p90_ms,p99_ms,max_ms\n");
+        latency.forEach((stage, p) -> csv.append(String.format(Locale.ROOT, "%s,%d,%.1f,%.1f,%.1f,%.1f%n",
+                stage, p.count(), p.p50(), p.p90(), p.p99(), p.max())));
+        try {
+            Files.writeString(file, csv);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+        return file;
     }
 }

@@ -60,6 +60,7 @@ public final class PipelineMonitor implements AutoCloseable {
     private final TreeMap<Long, VersionStats> versions = new TreeMap<>();
     private final Map<String, List<Double>> advantages = new TreeMap<>();
     private final Map<String, Long> workerVersions = new TreeMap<>();
+    private final StageLatency latency = new StageLatency();
     private final Thread thread;
     private volatile boolean running = true;
     private volatile RuntimeException failure;
@@ -104,6 +105,7 @@ public final class PipelineMonitor implements AutoCloseable {
         String name = topics.get(r.topic());
         counts.merge(name, 1L, Long::sum);
         if (r.value() == null) return;
+        long seenAt = System.currentTimeMillis();
         switch (name) {
             case "trajectories" -> {
                 Trajectory t = serdes.trajectory().deserialize(r.topic(), r.value());
@@ -111,6 +113,7 @@ public final class PipelineMonitor implements AutoCloseable {
                 v.trajectories++;
                 v.rewardSum += t.getReward();
                 workerVersions.merge(t.getWorkerId(), t.getPolicyVersion(), Math::max);
+                latency.trajectory(t.getTrajectoryId(), t.getGroupId(), t.getPolicyVersion(), t.getCreatedAtMs().toEpochMilli(), seenAt);
             }
             case "counterfactuals" -> {
                 CounterfactualOutcome c = serdes.counterfactual().deserialize(r.topic(), r.value());
@@ -118,6 +121,7 @@ public final class PipelineMonitor implements AutoCloseable {
                 v.counterfactuals++;
                 v.counterfactualRewardSum += c.getMeanReward();
                 workerVersions.merge(c.getWorkerId(), c.getPolicyVersion(), Math::max);
+                latency.counterfactual(c.getTrajectoryId(), c.getGroupId(), seenAt);
             }
             case "advantages" -> {
                 AgentAdvantage a = serdes.advantage().deserialize(r.topic(), r.value());
@@ -128,6 +132,16 @@ public final class PipelineMonitor implements AutoCloseable {
                 s.advantageSum += a.getAdvantage();
                 s.advantageSqSum += a.getAdvantage() * a.getAdvantage();
                 advantages.computeIfAbsent(a.getRole(), k -> new ArrayList<>()).add(a.getAdvantage());
+                latency.advantage(a.getGroupId(), seenAt);
+            }
+            case "weights" -> {
+                long version;
+                try {
+                    version = serdes.weights().deserialize(r.topic(), r.value()).getPolicyVersion();
+                } catch (RuntimeException e) {
+                    return; // counted; the workers refuse and count unreadable weights records themselves
+                }
+                latency.weights(version, seenAt);
             }
             default -> { } // counted only
         }
@@ -155,6 +169,11 @@ public final class PipelineMonitor implements AutoCloseable {
         Map<String, List<Double>> out = new TreeMap<>();
         advantages.forEach((k, v) -> out.put(k, List.copyOf(v)));
         return out;
+    }
+
+    /** Per-stage latency percentiles of every record seen so far ({@link StageLatency}). */
+    public synchronized Map<String, StageLatency.Percentiles> latency() {
+        return latency.percentiles();
     }
 
     /** Highest policy version each worker (generator or counterfactual instance) has used. */
