@@ -22,11 +22,14 @@ final class Bench {
         return summary(sync, pipeline.rl(), pipeline.latency());
     }
 
+    /** Steady-state rates ({@link Demo.SteadyState}); the whole budget's rates, start-up included, in brackets. */
     static String summary(SyncLoop.Result sync, Demo.Rl pipeline, Map<String, StageLatency.Percentiles> latency) {
-        double p = pipeline.trajectoriesPerSecond(), s = sync.trajectoriesPerSecond();
+        double p = pipeline.steady().trajectoriesPerSecond(), s = sync.steady().trajectoriesPerSecond();
         StringBuilder line = new StringBuilder(String.format(Locale.ROOT,
-                "pipeline traj/s %.2f sync traj/s %.2f ratio %.2f (versions/s: pipeline %.3f, sync %.3f)",
-                p, s, p / s, pipeline.versions() / pipeline.seconds(), sync.versionsPerSecond()));
+                "pipeline traj/s %.2f sync traj/s %.2f ratio %.2f (versions/s: pipeline %.3f, sync %.3f; whole budget with start-up:"
+                        + " pipeline %.2f traj/s, sync %.2f traj/s)",
+                p, s, p / s, pipeline.steady().versionsPerSecond(), sync.steady().versionsPerSecond(),
+                pipeline.trajectoriesPerSecond(), sync.trajectoriesPerSecond()));
         latency.forEach((stage, x) -> line.append(String.format(Locale.ROOT,
                 "%n  %-14s p50 %7.0f ms  p90 %7.0f ms  p99 %7.0f ms  (%d records)", stage, x.p50(), x.p90(), x.p99(), x.count())));
         return line.toString();

@@ -78,8 +78,24 @@ public final class Demo {
     }
 
     /** The RL phase as it ended at the budget (before the services drained): its length and the trajectories made in it. */
-    public record Rl(long versions, double seconds, long trajectories) {
+    public record Rl(long versions, double seconds, long trajectories, SteadyState steady) {
         public double trajectoriesPerSecond() { return trajectories / seconds; }
+    }
+
+    /**
+     * The rate once the loop turns: from the first published version (start-up, model loading and the first group's
+     * trip through every stage excluded) to the end of the budget. The same measure for the pipeline and the
+     * synchronous loop, so their ratio compares steady states.
+     */
+    public record SteadyState(long versions, double seconds, long trajectories) {
+        static final SteadyState NONE = new SteadyState(0, 0, 0);
+
+        static SteadyState between(long v0, double s0, long t0, long v1, double s1, long t1) {
+            return s0 < 0 ? NONE : new SteadyState(v1 - v0, s1 - s0, t1 - t0);
+        }
+
+        public double trajectoriesPerSecond() { return seconds > 0 ? trajectories / seconds : Double.NaN; }
+        public double versionsPerSecond() { return seconds > 0 ? versions / seconds : Double.NaN; }
     }
 
     /** What one run produced: the held-out accuracy per evaluated version and where the report is. */
@@ -347,6 +363,8 @@ public final class Demo {
         int every = cfg.integer("eval.every");
         long lastEvaluated = 0, lastStatus = 0;
         boolean flowing = false;
+        long steadyVersion = 0, steadyTrajectories = 0;
+        double steadySeconds = -1;
         while (true) {
             for (ServiceProcess s : services) s.requireAlive();
             if (!flowing && monitor.count("advantages") > 0) {
@@ -355,6 +373,11 @@ public final class Demo {
             }
             long elapsed = System.nanoTime() - start;
             long version = Math.max(0, weights.latestVersion());
+            if (steadySeconds < 0 && version >= 1) {
+                steadySeconds = elapsed / 1e9;
+                steadyVersion = version;
+                steadyTrajectories = monitor.count("trajectories");
+            }
             if (version >= lastEvaluated + every || (maxVersions > 0 && version >= maxVersions && version > lastEvaluated)) {
                 Optional<WeightsBlob> t = weights.newerThan(THINKER, lastEvaluated);
                 Optional<WeightsBlob> r = weights.newerThan(REASONER, lastEvaluated);
@@ -371,13 +394,18 @@ public final class Demo {
                 out.println("      " + status(monitor, version, elapsed, budgetNanos));
             }
             if (maxVersions > 0 && version >= maxVersions && lastEvaluated >= version)
-                return new Rl(version, elapsed / 1e9, monitor.count("trajectories"));
+                return rl(version, elapsed, monitor.count("trajectories"), steadyVersion, steadySeconds, steadyTrajectories);
             if (elapsed >= budgetNanos) {
                 out.printf(Locale.ROOT, "      budget of %.1f minutes used; %d policy versions published%n", cfg.decimal("budget.minutes"), version);
-                return new Rl(version, elapsed / 1e9, monitor.count("trajectories"));
+                return rl(version, elapsed, monitor.count("trajectories"), steadyVersion, steadySeconds, steadyTrajectories);
             }
             Thread.sleep(1000);
         }
+    }
+
+    private static Rl rl(long version, long elapsedNanos, long trajectories, long v0, double s0, long t0) {
+        double seconds = elapsedNanos / 1e9;
+        return new Rl(version, seconds, trajectories, SteadyState.between(v0, s0, t0, version, seconds, trajectories));
     }
 
     /** Held-out accuracy of published weights (each role's own blob). */

@@ -30,8 +30,8 @@ public final class DemoCli {
             }
             case "sync" -> {
                 SyncLoop.Result r = new SyncLoop(Cli.configOrExit(Demo.spec(), rest), System.out).run();
-                System.out.printf(java.util.Locale.ROOT, "done: sync %.2f trajectories/s, %.3f versions/s (%d versions); held-out team accuracy %.3f -> %.3f%n",
-                        r.trajectoriesPerSecond(), r.versionsPerSecond(), r.versions(), r.first().team(), r.last().team());
+                System.out.printf(java.util.Locale.ROOT, "done: sync %.2f trajectories/s, %.3f versions/s from v1 on (%d versions); held-out team accuracy %.3f -> %.3f%n",
+                        r.steady().trajectoriesPerSecond(), r.steady().versionsPerSecond(), r.versions(), r.first().team(), r.last().team());
             }
             case "bench" -> System.out.println(Bench.run(Cli.configOrExit(Demo.spec(), rest), System.out));
             case "ablation" -> {

@@ -47,7 +47,8 @@ import java.util.Map;
 public final class SyncLoop {
 
     /** What one run did; rates are over the RL phase only (warm start and the first evaluation excluded). */
-    public record Result(long trajectories, long versions, double seconds, HeldOutEval.Result first, HeldOutEval.Result last) {
+    public record Result(long trajectories, long versions, double seconds, Demo.SteadyState steady, HeldOutEval.Result first,
+                         HeldOutEval.Result last) {
         public double trajectoriesPerSecond() { return trajectories / seconds; }
         public double versionsPerSecond() { return versions / seconds; }
     }
@@ -105,7 +106,8 @@ public final class SyncLoop {
             long budgetNanos = (long) (demo.decimal("budget.minutes") * 60e9);
             Progress progress = new Progress("sync", "versions", maxVersions > 0 ? maxVersions : -1, 10_000, out);
             Map<String, History> history = new HashMap<>();
-            long start = System.nanoTime(), version = 0, trajectories = 0, taskIndex = 0;
+            long start = System.nanoTime(), version = 0, trajectories = 0, taskIndex = 0, steadyTrajectories = 0;
+            double steadySeconds = -1;
             while ((maxVersions == 0 || version < maxVersions) && System.nanoTime() - start < budgetNanos) {
                 List<AgentAdvantage> batch = new ArrayList<>();
                 Map<String, List<double[]>> signals = new HashMap<>();
@@ -132,6 +134,10 @@ public final class SyncLoop {
                 }
                 version++;
                 double seconds = (System.nanoTime() - start) / 1e9;
+                if (version == 1) {
+                    steadySeconds = seconds;
+                    steadyTrajectories = trajectories;
+                }
                 progress.update(version, String.format(Locale.ROOT, "trajectories %d (%.2f/s)", trajectories, trajectories / seconds));
             }
             double seconds = (System.nanoTime() - start) / 1e9;
@@ -140,7 +146,8 @@ public final class SyncLoop {
             out.println("[3/3] held-out evaluation");
             HeldOutEval.Result last = eval.evaluate(policies.get(Demo.THINKER), policies.get(Demo.REASONER));
             out.println("      " + Demo.describe(version, last));
-            return new Result(trajectories, version, seconds, first, last);
+            return new Result(trajectories, version, seconds,
+                    Demo.SteadyState.between(1, steadySeconds, steadyTrajectories, version, seconds, trajectories), first, last);
         } finally {
             for (PolicyTrainer t : trainers.values()) t.close();
             for (CausalLM lm : policies.values()) lm.close();
