@@ -61,8 +61,10 @@ public final class CounterfactualApp {
         Map<String, ChatModel> initial = new LinkedHashMap<>();
         for (String role : TeamSpec.thinkReason().policyKeys()) initial.put(role, CausalLM.open(Path.of(modelDir), Devices.pick(device)));
         int vocab = initial.values().iterator().next().vocabSize();
+        // A new version goes into the oldest kept model in place; only the first versions load a model of their own.
         RolePolicies<ChatModel> policies = new RolePolicies<>(initial, 0,
-                (role, bytes) -> CausalLM.open(Path.of(modelDir), Devices.pick(device), bytes), cfg.integer("weights.keep.versions"));
+                (role, bytes) -> CausalLM.open(Path.of(modelDir), Devices.pick(device), bytes), CausalLM::reload,
+                cfg.integer("weights.keep.versions"));
         WeightsFollower follower = cfg.bool("weights.follow")
                 ? new WeightsFollower(kafka, cfg.string(CommonKeys.TOPIC_WEIGHTS), serdes.weights(), modelId, workerId + "-weights").start()
                 : null;

@@ -73,8 +73,9 @@ public final class GeneratorApp {
         TeamSpec team = TeamSpec.of(Topology.valueOf(cfg.string("topology")), cfg.integer("voters"));
         Map<String, ChatModel> initial = new LinkedHashMap<>();
         for (String role : team.policyKeys()) initial.put(role, CausalLM.open(Path.of(modelDir), Devices.pick(cfg.string("device"))));
+        // One version kept: each new version is written into the role's model in place, between groups.
         RolePolicies<ChatModel> policies = new RolePolicies<>(initial, 0,
-                (role, bytes) -> CausalLM.open(Path.of(modelDir), Devices.pick(cfg.string("device")), bytes), 1);
+                (role, bytes) -> CausalLM.open(Path.of(modelDir), Devices.pick(cfg.string("device")), bytes), CausalLM::reload, 1);
 
         WeightsFollower follower = cfg.bool("weights.follow")
                 ? new WeightsFollower(kafka, cfg.string(CommonKeys.TOPIC_WEIGHTS), serdes.weights(), modelId, workerId + "-weights").start()

@@ -31,6 +31,15 @@ public final class RolePolicies<M extends AutoCloseable> implements AutoCloseabl
         M load(String role, byte[] weights) throws Exception;
     }
 
+    /**
+     * Writes a verified weights blob into an existing model in place (no checkpoint read, no new buffers). It must
+     * check that the blob fits before it changes anything, so that a refused blob leaves the model as it was.
+     */
+    @FunctionalInterface
+    public interface Reloader<M> {
+        void reload(M model, byte[] weights) throws Exception;
+    }
+
     /** Source of newer weights, normally {@code WeightsFollower::newerThan}. */
     @FunctionalInterface
     public interface NewerWeights {
@@ -42,15 +51,26 @@ public final class RolePolicies<M extends AutoCloseable> implements AutoCloseabl
 
     private final Map<String, Deque<Versioned<M>>> byRole = new LinkedHashMap<>();
     private final Loader<M> loader;
+    private final Reloader<M> reloader;
     private final int keepVersions;
     private final AtomicLong refused = new AtomicLong();
     private final AtomicLong swaps = new AtomicLong();
 
     /** @param initial the base model of each role, at {@code initialVersion} (0 for the base checkpoint) */
     public RolePolicies(Map<String, M> initial, long initialVersion, Loader<M> loader, int keepVersions) {
+        this(initial, initialVersion, loader, null, keepVersions);
+    }
+
+    /**
+     * With a {@code reloader}, a role that already keeps {@code keepVersions} models writes a new version into its
+     * oldest one in place instead of loading a new model and closing the oldest: a swap then costs one copy of the
+     * weights, not a read of the base checkpoint.
+     */
+    public RolePolicies(Map<String, M> initial, long initialVersion, Loader<M> loader, Reloader<M> reloader, int keepVersions) {
         if (keepVersions < 1) throw new IllegalArgumentException("weights.keep.versions must be >= 1, got " + keepVersions);
         if (initial.isEmpty()) throw new IllegalArgumentException("no roles given");
         this.loader = loader;
+        this.reloader = reloader;
         this.keepVersions = keepVersions;
         initial.forEach((role, m) -> {
             Deque<Versioned<M>> d = new ArrayDeque<>();
@@ -86,10 +106,17 @@ public final class RolePolicies<M extends AutoCloseable> implements AutoCloseabl
             Optional<WeightsBlob> blob = source.newerThan(role, d.peekFirst().version());
             if (blob.isEmpty()) continue;
             WeightsBlob b = blob.get();
+            Versioned<M> recycled = reloader != null && d.size() >= keepVersions ? d.removeLast() : null;
             M model;
             try {
-                model = loader.load(role, b.bytes());
+                if (recycled != null) {
+                    reloader.reload(recycled.model(), b.bytes());
+                    model = recycled.model();
+                } else {
+                    model = loader.load(role, b.bytes());
+                }
             } catch (Exception ex) {
+                if (recycled != null) d.addLast(recycled); // the reloader changed nothing: it keeps its version
                 refused.incrementAndGet();
                 log.error("refusing weights v{} for role {} ({} bytes, sha256 {}): import failed, keeping v{}: {}",
                         b.policyVersion(), role, b.bytes().length, b.sha256(), d.peekFirst().version(), ex.toString());

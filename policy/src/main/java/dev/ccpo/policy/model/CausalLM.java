@@ -126,6 +126,16 @@ public final class CausalLM implements ChatModel, AutoCloseable {
         }
     }
 
+    /**
+     * A worker's in-place weights swap (RolePolicies' reloader): {@link #importWeights} into a model that must be a
+     * CausalLM; it checks the blob before it copies anything, so a refused blob leaves the model as it was.
+     */
+    public static void reload(ChatModel model, byte[] safetensors) {
+        if (!(model instanceof CausalLM lm))
+            throw new IllegalArgumentException("cannot load weights into a " + model.getClass().getName());
+        lm.importWeights(safetensors);
+    }
+
     /** HF names -> live parameter arrays, in a stable order. */
     public Map<String, NDArray> parameters() {
         return Collections.unmodifiableMap(params);
