@@ -237,11 +237,20 @@ public final class CausalLM implements ChatModel, AutoCloseable {
         return generate(prompts, params, true);
     }
 
+    /** As generate(prompts, params), but rows stop only at the given ids (none: run to maxNewTokens or a stop string). */
+    public List<Completion> generate(List<int[]> prompts, SamplingParams params, int[] stopIds) {
+        return generate(prompts, params, stopIds, true);
+    }
+
     /** useCache = false recomputes the whole prefix each step: the reference the KV-cache path is tested against. */
     List<Completion> generate(List<int[]> prompts, SamplingParams params, boolean useCache) {
+        return generate(prompts, params, tokenizer.endOfTurnIds(), useCache);
+    }
+
+    List<Completion> generate(List<int[]> prompts, SamplingParams params, int[] stopIds, boolean useCache) {
         int b = prompts.size();
         if (b == 0) return List.of();
-        Decoding d = new Decoding(prompts, params, tokenizer.endOfTurnIds(), tokenizer::decode, config.maxPositionEmbeddings());
+        Decoding d = new Decoding(prompts, params, stopIds, tokenizer::decode, config.maxPositionEmbeddings());
         try (NDManager run = manager.newSubManager(); KvCache cache = useCache ? new KvCache(run, config.numLayers()) : null) {
             float[][] last = step(run, d, cache, true);
             for (int i = 0; ; i++) {
