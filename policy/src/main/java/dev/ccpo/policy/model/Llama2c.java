@@ -165,8 +165,22 @@ public final class Llama2c {
         }
         if (tokenizerBin != null) Llama2cTokenizer.convert(tokenizerBin, h.vocabSize(), outDir.resolve(HfTokenizer.FILE_NAME));
         c.writeHfJson(outDir.resolve(Checkpoint.CONFIG));
+        addSpecialIds(outDir.resolve(Checkpoint.CONFIG));
         SafeTensors.write(outDir.resolve(SafeTensors.SINGLE), w);
         return c;
+    }
+
+    /** BOS 1 and the ids that end a text: EOS 2, and BOS 1, which run.c stops at (llama2.c's models delimit stories with BOS). */
+    private static void addSpecialIds(Path configJson) {
+        try {
+            com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+            com.fasterxml.jackson.databind.node.ObjectNode n = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(configJson.toFile());
+            n.put("bos_token_id", 1);
+            n.putArray("eos_token_id").add(2).add(1);
+            json.writerWithDefaultPrettyPrinter().writeValue(configJson.toFile(), n);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + configJson + ": " + e.getMessage(), e);
+        }
     }
 
     private static float[] take(FloatBuffer f, long n) {

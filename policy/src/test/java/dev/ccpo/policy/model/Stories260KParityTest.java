@@ -180,7 +180,7 @@ class Stories260KParityTest {
 
     private static void assertGreedy(CausalLM m, String how, boolean useCache) {
         List<int[]> prompts = cases.stream().map(Case::prompt).toList();
-        List<Completion> out = m.generate(prompts, SamplingParams.greedy(32), new int[0], useCache);
+        List<Completion> out = m.generate(prompts, SamplingParams.greedy(32), new int[0], useCache, step -> { });
         for (int i = 0; i < cases.size(); i++) {
             assertArrayEquals(cases.get(i).greedy(), out.get(i).outputTokenIds(), how + ", case " + (i + 1) + " greedy ids");
         }
