@@ -27,7 +27,7 @@ import java.util.stream.Collectors;
 final class GenerateCommand implements PolicyCli.Command {
     @Override
     public ConfigSpec spec() {
-        return new ConfigSpec("policy generate")
+        return TorchThreads.addKeys(new ConfigSpec("policy generate")
                 .string("model", "", "Checkpoint folder: config.json, model.safetensors (or shards), tokenizer.json if any. Required.")
                 .string("prompt", "", "Prompt text (needs a tokenizer in the folder). One of prompt, prompt-ids.")
                 .string("prompt-ids", "", "Prompt as comma-separated token ids, used as given (e.g. 1,403,407).")
@@ -38,9 +38,7 @@ final class GenerateCommand implements PolicyCli.Command {
                 .decimal("temperature", 0.0, 0.0, 100.0, "0: greedy (first maximum wins); otherwise sampling temperature.")
                 .decimal("top.p", 1.0, 1e-6, 1.0, "Nucleus sampling mass (1: off).")
                 .longKey("seed", 0L, Long.MIN_VALUE, "Sampling seed.")
-                .string("device", "auto", "auto, cpu, cuda or cuda:N.")
-                .integer(TorchThreads.THREADS_KEY, 0, 0, 4096, "PyTorch intra-op threads; 0: automatic (cores / pytorch.colocated - 1, at least 1).")
-                .integer(TorchThreads.COLOCATED_KEY, 1, 1, 4096, "PyTorch processes sharing this machine's cores, this one included.");
+                .string("device", "auto", "auto, cpu, cuda or cuda:N."), 1);
     }
 
     @Override
@@ -50,7 +48,7 @@ final class GenerateCommand implements PolicyCli.Command {
         boolean ids = !cfg.string("prompt-ids").isBlank();
         if (text == ids) throw new IllegalArgumentException("give exactly one of --prompt=\"text\" and --prompt-ids=1,2,3");
         if (cfg.bool("chat") && !text) throw new IllegalArgumentException("--chat needs --prompt text");
-        out.println(TorchThreads.apply(cfg.integer(TorchThreads.THREADS_KEY), cfg.integer(TorchThreads.COLOCATED_KEY)));
+        out.println(TorchThreads.apply(cfg));
 
         Path dir = Path.of(cfg.string("model"));
         boolean hasTokenizer = CausalLM.hasTokenizer(dir);

@@ -2,6 +2,8 @@ package dev.ccpo.policy.model;
 
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
+import dev.ccpo.config.Config;
+import dev.ccpo.config.ConfigSpec;
 
 /**
  * How many intra-op threads PyTorch uses in this JVM. PyTorch's default (one OpenMP thread per core) is a trap on a
@@ -19,6 +21,19 @@ public final class TorchThreads {
     static final String INTEROP_PROPERTY = "ai.djl.pytorch.num_interop_threads";
 
     private TorchThreads() {}
+
+    /** Adds pytorch.threads and pytorch.colocated (default colocated) to a service's or command's settings. */
+    public static ConfigSpec addKeys(ConfigSpec spec, int colocated) {
+        return spec.integer(THREADS_KEY, 0, 0, 4096, "PyTorch intra-op threads; 0: automatic, max(1, cores / "
+                        + COLOCATED_KEY + " - 1), or -D" + PROPERTY + " when given.")
+                .integer(COLOCATED_KEY, colocated, 1, 4096, "PyTorch processes sharing this machine's cores, this one included "
+                        + "(for the automatic thread count).");
+    }
+
+    /** apply(pytorch.threads, pytorch.colocated) of a config made with addKeys. */
+    public static String apply(Config cfg) {
+        return apply(cfg.integer(THREADS_KEY), cfg.integer(COLOCATED_KEY));
+    }
 
     /** The automatic thread count for a machine with cores cores shared by colocated PyTorch processes. */
     public static int auto(int cores, int colocated) {
