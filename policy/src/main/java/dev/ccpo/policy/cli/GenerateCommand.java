@@ -31,7 +31,7 @@ final class GenerateCommand implements PolicyCli.Command {
                 .string("model", "", "Checkpoint folder: config.json, model.safetensors (or shards), tokenizer.json if any. Required.")
                 .string("prompt", "", "Prompt text (needs a tokenizer in the folder). One of prompt, prompt-ids.")
                 .string("prompt-ids", "", "Prompt as comma-separated token ids, used as given (e.g. 1,403,407).")
-                .bool("add.bos", true, "Put the tokenizer's BOS (<s> or <|begin_of_text|>, if it has one) before --prompt text, as llama2.c's run.c does.")
+                .bool("add.bos", true, "Put the tokenizer's BOS token (<s>, or Llama 3's begin_of_text) before --prompt text when it has one, as llama2.c's run.c does; not with --chat.")
                 .bool("chat", false, "Wrap --prompt as one user message in the family's chat template.")
                 .choice("stop.at.eos", "auto", "Stop at an end-of-turn / EOS token (the tokenizer's and config.json's eos_token_id); auto: only with --chat.", "auto", "true", "false")
                 .integer("max.new.tokens", 64, 1, 1 << 20, "Tokens to generate (fewer if the model's positions run out).")
