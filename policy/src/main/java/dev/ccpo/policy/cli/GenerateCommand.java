@@ -48,9 +48,12 @@ final class GenerateCommand implements PolicyCli.Command {
         boolean ids = !cfg.string("prompt-ids").isBlank();
         if (text == ids) throw new IllegalArgumentException("give exactly one of --prompt=\"text\" and --prompt-ids=1,2,3");
         if (cfg.bool("chat") && !text) throw new IllegalArgumentException("--chat needs --prompt text");
+        Path dir = Path.of(cfg.string("model"));
+        if (!java.nio.file.Files.isRegularFile(dir.resolve("config.json"))) {
+            throw new IllegalArgumentException("--model: " + dir + " is not a checkpoint folder (no config.json)");
+        }
         out.println(TorchThreads.apply(cfg));
 
-        Path dir = Path.of(cfg.string("model"));
         boolean hasTokenizer = CausalLM.hasTokenizer(dir);
         if (text && !hasTokenizer) throw new IllegalArgumentException(dir + " has no tokenizer: give --prompt-ids");
         try (CausalLM m = hasTokenizer ? CausalLM.open(dir, Devices.pick(cfg.string("device")))

@@ -108,6 +108,9 @@ class PolicyCliTest {
         r = cli("generate", "--model=" + model);
         assertEquals(2, r.status());
         assertTrue(r.err().contains("exactly one of"), r.err());
+        r = cli("generate", "--model=" + tmp.resolve("nowhere"), "--prompt-ids=1");
+        assertEquals(2, r.status());
+        assertTrue(r.err().contains("is not a checkpoint folder (no config.json)"), r.err());
         assertEquals(2, cli("nonsense").status());
     }
 
