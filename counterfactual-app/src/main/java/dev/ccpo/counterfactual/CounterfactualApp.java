@@ -2,6 +2,7 @@ package dev.ccpo.counterfactual;
 
 import dev.ccpo.policy.model.CausalLM;
 import dev.ccpo.policy.model.Devices;
+import dev.ccpo.policy.model.TorchThreads;
 import dev.ccpo.avro.Trajectory;
 import dev.ccpo.cli.Cli;
 import dev.ccpo.cli.Progress;
@@ -31,7 +32,7 @@ public final class CounterfactualApp {
     public static final String GROUP = "ccpo-counterfactual";
 
     public static ConfigSpec spec() {
-        return CommonKeys.spec("counterfactual")
+        return TorchThreads.addKeys(CommonKeys.spec("counterfactual")
                 .string("worker.id", "cf-1", "Unique id of this instance; names its transactional id (ccpo-counterfactual-<id>).")
                 .integer("counterfactual.samples", 1, 1, 1024, "K: Reasoner-alone re-runs per trajectory (THINK_REASON); the reference uses 1 per joint sample.")
                 .decimal("temperature", 1.0, 0.0, 10.0, "Sampling temperature of the re-runs.")
@@ -45,11 +46,12 @@ public final class CounterfactualApp {
                 .bool("weights.follow", true, "Follow the weights topic; swap between records.")
                 .integer("weights.keep.versions", 2, 1, 64, "Weight versions kept per role, to re-run with the trajectory's own version.")
                 .integer("max.poll.records", 8, 1, 10_000, "Trajectories per transaction; keep their work well under transaction.timeout.ms.")
-                .integer("transaction.timeout.ms", 300_000, 1000, 900_000, "Producer transaction timeout.");
+                .integer("transaction.timeout.ms", 300_000, 1000, 900_000, "Producer transaction timeout."), 1);
     }
 
     public static void main(String[] args) throws Exception {
         Config cfg = Cli.configOrExit(spec(), args);
+        System.out.println("counterfactual: " + TorchThreads.apply(cfg));
         String modelDir = required(cfg, "model.dir");
         String modelId = required(cfg, "model.id");
         String workerId = cfg.string("worker.id");

@@ -13,6 +13,7 @@ import dev.ccpo.generator.GeneratorApp;
 import dev.ccpo.infra.LocalCluster;
 import dev.ccpo.infra.ServiceAcls;
 import dev.ccpo.learner.LearnerApp;
+import dev.ccpo.policy.model.TorchThreads;
 import dev.ccpo.policy.model.CausalLM;
 import dev.ccpo.policy.reward.Verifier;
 import dev.ccpo.policy.team.PromptLibrary;
@@ -121,15 +122,16 @@ public final class Demo {
         default void settled(String pageUrl, PipelineMonitor monitor) {}
     }
 
+    /** JVMs of the demo that run PyTorch: this one (warm start, evaluation), the learner, counterfactual and generator. */
+    static final int PYTORCH_PROCESSES = 4;
     private final Config cfg;
     private final PrintStream out;
     private final Path workDir;
 
     public Demo(Config cfg, PrintStream out) {
-        // One PyTorch thread: the tiny model's ops are too small to split, and with the services sharing the cores,
-        // OpenMP threads spin-waiting on each other made every step 10x slower (measured). Must precede engine start.
-        System.getProperties().putIfAbsent("ai.djl.pytorch.num_threads", "1");
-        System.getProperties().putIfAbsent("ai.djl.pytorch.num_interop_threads", "1");
+        // The demo JVM and three PyTorch services share the cores: OpenMP threads spin-waiting on each other made every
+        // step 10x slower with PyTorch's default (measured). TorchThreads divides the cores (one thread on 2 to 8 cores).
+        out.println("demo: " + TorchThreads.apply(0, PYTORCH_PROCESSES));
         this.cfg = cfg;
         this.out = out;
         this.workDir = Path.of(cfg.string("work.dir")).toAbsolutePath();
@@ -313,7 +315,8 @@ public final class Demo {
         String seed = "--seed=" + cfg.longValue("seed");
         String temperature = "--temperature=" + cfg.decimal("temperature");
         String maxNewTokens = "--max.new.tokens=" + cfg.integer("max.new.tokens");
-        List<String> learner = List.of("--model.dir=" + model, modelId, "--roles=thinker,reasoner", "--device=cpu",
+        String colocated = "--" + TorchThreads.COLOCATED_KEY + "=" + PYTORCH_PROCESSES;
+        List<String> learner = List.of("--model.dir=" + model, modelId, "--roles=thinker,reasoner", "--device=cpu", colocated,
                 "--lr=" + cfg.decimal("rl.lr"), "--lr.warmup.steps=0", "--batch.groups=" + cfg.integer("groups.per.version"),
                 "--micro.batch.size=16", "--alternate.steps=0", "--publish.every=1", "--max.policy.lag=6", temperature, seed,
                 "--checkpoint.dir=" + runDir.resolve("checkpoints"), "--checkpoint.every=5", "--weights.dir=" + runDir.resolve("weights"));
@@ -323,9 +326,9 @@ public final class Demo {
                 "--stats.window.ms=" + cfg.integer("stats.window.ms"), "--stats.window.grace.ms=" + cfg.integer("stats.window.grace.ms"),
                 // its own state folder, wiped with the run: a fresh cluster must not meet the last run's stores
                 "--kafka.state.dir=" + runDir.resolve("credit-state"));
-        List<String> counterfactual = List.of("--worker.id=cf-1", "--model.dir=" + model, modelId, "--device=cpu",
+        List<String> counterfactual = List.of("--worker.id=cf-1", "--model.dir=" + model, modelId, "--device=cpu", colocated,
                 "--prompts.dir=" + prompts, "--counterfactual.samples=1", maxNewTokens, temperature, seed, "--max.poll.records=8");
-        List<String> generator = List.of("--worker.id=gen-1", "--model.dir=" + model, modelId, "--device=cpu",
+        List<String> generator = List.of("--worker.id=gen-1", "--model.dir=" + model, modelId, "--device=cpu", colocated,
                 "--prompts.dir=" + prompts, "--task.source=topic", "--topology=THINK_REASON", "--group.size=" + cfg.integer("group.size"),
                 "--groups.per.version=" + cfg.integer("groups.per.version"), "--max.policy.lag=3", maxNewTokens, temperature, seed);
         return new ServiceSettings(generator, counterfactual, credit, learner);

@@ -51,7 +51,11 @@ public final class DemoCli {
                     System.out.println(Demo.describe(0, eval.evaluate(lm, lm)));
                 }
             }
-            case "evaluate" -> Evaluate.main(rest);
+            case "evaluate" -> {
+                // alone on the machine: automatic threads for one PyTorch process (-Dai.djl.pytorch.num_threads overrides)
+                System.out.println("evaluate: " + dev.ccpo.policy.model.TorchThreads.apply(0, 1));
+                Evaluate.main(rest);
+            }
             default -> {
                 System.err.println("unknown command '" + command + "'; expected one of " + List.of("demo", "sync", "bench", "ablation", "warm-start", "evaluate"));
                 System.exit(2);

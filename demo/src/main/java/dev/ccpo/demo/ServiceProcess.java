@@ -25,16 +25,14 @@ public final class ServiceProcess implements AutoCloseable {
     }
 
     /**
-     * Starts {@code mainClass} with {@code --key=value} args. PyTorch gets one thread per service: the services share
-     * the machine's cores, and oversubscribed intra-op threads only make everyone slower.
+     * Starts {@code mainClass} with {@code --key=value} args. The PyTorch services get --pytorch.colocated from the demo:
+     * they share the machine's cores, and oversubscribed intra-op threads only make everyone slower.
      */
     public static ServiceProcess start(String name, String mainClass, List<String> args, Path logDir, String maxHeap) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-Xmx" + maxHeap);
         cmd.add("-Dai.djl.offline=true");
-        cmd.add("-Dai.djl.pytorch.num_threads=1");
-        cmd.add("-Dai.djl.pytorch.num_interop_threads=1");
         cmd.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));

@@ -2,6 +2,7 @@ package dev.ccpo.generator;
 
 import dev.ccpo.policy.model.CausalLM;
 import dev.ccpo.policy.model.Devices;
+import dev.ccpo.policy.model.TorchThreads;
 import dev.ccpo.cli.Cli;
 import dev.ccpo.cli.Progress;
 import dev.ccpo.config.CommonKeys;
@@ -35,7 +36,7 @@ import java.util.concurrent.CountDownLatch;
 public final class GeneratorApp {
 
     public static ConfigSpec spec() {
-        return CommonKeys.spec("generator")
+        return TorchThreads.addKeys(CommonKeys.spec("generator")
                 .string("worker.id", "gen-1", "Unique id of this generator; part of every groupId and the client ids.")
                 .string("task.source", "synthetic", "'topic' (the tasks topic, group ccpo-generator), 'synthetic' (arithmetic tasks) or a dataset file path (DatasetLoader).")
                 .integer("epochs", 1, 1, 1_000_000, "Passes over a finite task list (synthetic or file).")
@@ -59,11 +60,12 @@ public final class GeneratorApp {
                 .choice("compression.type", "lz4", "Producer compression.", "lz4", "zstd")
                 .integer("linger.ms", 20, 0, 60_000, "Producer linger: batches a group's trajectories together.")
                 .integer("batch.size", 262_144, 1024, 16_777_216, "Producer batch size in bytes.")
-                .integer("max.request.size", 8_388_608, 1024, 104_857_600, "Producer max request size in bytes.");
+                .integer("max.request.size", 8_388_608, 1024, 104_857_600, "Producer max request size in bytes."), 1);
     }
 
     public static void main(String[] args) throws Exception {
         Config cfg = Cli.configOrExit(spec(), args);
+        System.out.println("generator: " + TorchThreads.apply(cfg));
         String modelDir = required(cfg, "model.dir");
         String modelId = required(cfg, "model.id");
         String workerId = cfg.string("worker.id");

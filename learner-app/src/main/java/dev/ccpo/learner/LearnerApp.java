@@ -2,6 +2,7 @@ package dev.ccpo.learner;
 
 import dev.ccpo.cli.Cli;
 import dev.ccpo.config.Config;
+import dev.ccpo.policy.model.TorchThreads;
 
 /** Entry point: config, then train until SIGTERM (finish the step, checkpoint, exit with the JVM's 143). */
 public final class LearnerApp {
@@ -9,6 +10,7 @@ public final class LearnerApp {
 
     public static void main(String[] args) throws Exception {
         Config c = Cli.configOrExit(LearnerKeys.spec(), args);
+        System.out.println("learner: " + TorchThreads.apply(c));
         Learner learner = new Learner(c);
         Thread loop = new Thread(() -> {
             try {

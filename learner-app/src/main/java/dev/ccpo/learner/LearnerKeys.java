@@ -3,13 +3,14 @@ package dev.ccpo.learner;
 import dev.ccpo.config.CommonKeys;
 import dev.ccpo.config.Config;
 import dev.ccpo.config.ConfigSpec;
+import dev.ccpo.policy.model.TorchThreads;
 
 /** All learner config keys with defaults (README lists them; docs/algorithm.md "Policy update" gives the values). */
 public final class LearnerKeys {
     private LearnerKeys() {}
 
     public static ConfigSpec spec() {
-        return CommonKeys.spec("learner")
+        return TorchThreads.addKeys(CommonKeys.spec("learner")
                 .string("model.dir", "", "Folder of the initial model (CausalLM.open); empty = fresh tiny model (tests/demo).")
                 .string("model.id", "", "Model id written into published weights (workers refuse other ids); empty = model.dir's folder name, or 'tiny'.")
                 .string("roles", "thinker,reasoner", "Comma-separated roles; one policy per role unless policy.sharing=shared.")
@@ -40,7 +41,7 @@ public final class LearnerKeys {
                 .integer("checkpoint.keep", 3, 1, 1000, "Checkpoints kept.")
                 .string("group.id", "ccpo-learner", "Consumer group of the learner.")
                 .string("transactional.id", "ccpo-learner-0", "Producer transactional.id (one per learner).")
-                .longKey("seed", 1234, 0, "Seed for the fresh tiny model.");
+                .longKey("seed", 1234, 0, "Seed for the fresh tiny model."), 1);
     }
 
     /** Loss settings from config. */

@@ -62,6 +62,18 @@ public final class CausalLM implements ChatModel, AutoCloseable {
         }
     }
 
+    /** A folder's config and weights with the given tokenizer (e.g. an IdsOnlyTokenizer for a folder without one). */
+    public static CausalLM open(Path checkpointDir, Device device, TextTokenizer tokenizer) {
+        ModelConfig c = Checkpoint.readConfig(checkpointDir);
+        return new CausalLM(c, tokenizer, device, Checkpoint.readWeights(checkpointDir, c));
+    }
+
+    /** Whether the folder has a tokenizer file CausalLM.open(dir, device) can load. */
+    public static boolean hasTokenizer(Path checkpointDir) {
+        return java.nio.file.Files.isRegularFile(checkpointDir.resolve(HfTokenizer.FILE_NAME))
+                || java.nio.file.Files.isRegularFile(checkpointDir.resolve(CharTokenizer.FILE_NAME));
+    }
+
     /** The base checkpoint's architecture and tokenizer with other weights (a published policy version); closes it and rethrows if they do not fit. */
     public static CausalLM open(Path checkpointDir, Device device, byte[] safetensors) {
         CausalLM m = open(checkpointDir, device);
@@ -247,15 +259,31 @@ public final class CausalLM implements ChatModel, AutoCloseable {
         return generate(prompts, params, true);
     }
 
+    /** As generate(prompts, params), but rows stop only at the given ids (none: run to maxNewTokens or a stop string). */
+    public List<Completion> generate(List<int[]> prompts, SamplingParams params, int[] stopIds) {
+        return generate(prompts, params, stopIds, true, step -> { });
+    }
+
+    /** As generate(prompts, params, stopIds); afterStep gets the number of tokens sampled so far after each step. */
+    public List<Completion> generate(List<int[]> prompts, SamplingParams params, int[] stopIds, java.util.function.IntConsumer afterStep) {
+        return generate(prompts, params, stopIds, true, afterStep);
+    }
+
     /** useCache = false recomputes the whole prefix each step: the reference the KV-cache path is tested against. */
     List<Completion> generate(List<int[]> prompts, SamplingParams params, boolean useCache) {
+        return generate(prompts, params, tokenizer.endOfTurnIds(), useCache, step -> { });
+    }
+
+    List<Completion> generate(List<int[]> prompts, SamplingParams params, int[] stopIds, boolean useCache,
+            java.util.function.IntConsumer afterStep) {
         int b = prompts.size();
         if (b == 0) return List.of();
-        Decoding d = new Decoding(prompts, params, tokenizer.endOfTurnIds(), tokenizer::decode, config.maxPositionEmbeddings());
+        Decoding d = new Decoding(prompts, params, stopIds, tokenizer::decode, config.maxPositionEmbeddings());
         try (NDManager run = manager.newSubManager(); KvCache cache = useCache ? new KvCache(run, config.numLayers()) : null) {
             float[][] last = step(run, d, cache, true);
             for (int i = 0; ; i++) {
                 d.advance(last);
+                afterStep.accept(i + 1);
                 if (d.allDone() || i == params.maxNewTokens() - 1) break;
                 last = step(run, d, cache, false);
             }

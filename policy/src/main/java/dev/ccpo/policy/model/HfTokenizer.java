@@ -54,7 +54,7 @@ public final class HfTokenizer implements TextTokenizer {
             throw new UncheckedIOException("cannot load tokenizer " + tokenizerJson + ": " + e.getMessage(), e);
         }
         List<String> eot = family.equals("llama")
-                ? List.of("<|eot_id|>", "<|end_of_text|>", "<|eom_id|>")
+                ? List.of("<|eot_id|>", "<|end_of_text|>", "<|eom_id|>", "</s>") // Llama 3; Llama 2 / llama2.c EOS
                 : List.of("<|im_end|>", "<|endoftext|>");
         List<Integer> ids = new ArrayList<>();
         for (String s : eot) {
