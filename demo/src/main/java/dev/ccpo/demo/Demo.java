@@ -275,6 +275,8 @@ public final class Demo {
             started.add(ServiceProcess.start("credit", CreditStreamApp.class.getName(), concat(base.apply("credit"),
                     "--application.id=" + creditAppId(mode), "--credit.mode=" + mode, "--http.port=0",
                     "--group.grace.ms=120000",
+                    // the learner's batch: the history decays history.decay per learner batch whatever the window length
+                    "--history.batch.groups=" + cfg.integer("groups.per.version"),
                     // short windows: a group leaves once its window closed, and the generator waits on the learner
                     "--stats.window.ms=" + cfg.integer("stats.window.ms"), "--stats.window.grace.ms=" + cfg.integer("stats.window.grace.ms"),
                     // its own state folder, wiped with the run: a fresh cluster must not meet the last run's stores
