@@ -34,7 +34,10 @@ final class StatsProcessor implements Processor<String, String, String, RolloutS
     private static final Logger log = LoggerFactory.getLogger(StatsProcessor.class);
     /** Record header on ccpo.rollout-stats carrying the writing application.id. */
     static final String WRITER_HEADER = "ccpo-stats-writer";
-    /** Counter of groups left out of the statistics (on /stats; 0 unless the idle fallback closed a window early). */
+    /**
+     * Counter of stats messages (a group's signals, or a watermark) the stats task could not use, so possibly groups
+     * left out of the statistics; on /stats. Every readable group counts once, so it stays 0 unless a bug wrote a bad message.
+     */
     static final String EXCLUDED = "stats.excluded";
 
     private final CreditSettings s;
@@ -73,11 +76,13 @@ final class StatsProcessor implements Processor<String, String, String, RolloutS
             m = StatsMessage.decode(rec.value());
         } catch (RuntimeException e) {  // only this app writes the topic: a bad message is a bug, but never fatal
             counters.inc("stats.malformed");
+            counters.inc(EXCLUDED);
             log.error("malformed internal stats message ignored: {}", rec.value(), e);
             return;
         }
         if (m.partition() < 0 || m.partition() >= st.inputPartitions()) {
             counters.inc("stats.bad-partition");
+            counters.inc(EXCLUDED);
             log.error("stats message from partition {} but {}={}; ignored", m.partition(), CreditSettings.INPUT_PARTITIONS,
                     st.inputPartitions());
             return;
@@ -112,18 +117,20 @@ final class StatsProcessor implements Processor<String, String, String, RolloutS
             log.info("group {} (event time {}) completed after its source partition {} passed its window's end + grace {} ms;"
                     + " counted in the open window [{}, {})", m.groupId(), m.eventTimeMs(), m.partition(), st.graceMs(), ws, end);
         }
-        if (end <= closedThrough()) {  // only after the idle fallback closed a window early
-            counters.inc(EXCLUDED);
-            log.warn("group {} arrived for window [{}, {}) already closed by the idle-partition fallback; not counted in the stats",
-                    m.groupId(), ws, end);
-            return;
+        long closed = closedThrough();
+        if (end <= closed) {
+            // Only after the wall-clock idle fallback closed windows before this partition passed them: the group
+            // still counts once, in the first window not closed yet (not replay-exact; the fallback is logged).
+            counters.inc("stats.after-idle-close");
+            log.warn("group {} belongs to window [{}, {}), closed early by the idle-partition fallback; counted in [{}, {})",
+                    m.groupId(), ws, end, closed, closed + st.windowMs());
+            ws = closed;
         }
         store.put("g|" + pad(ws) + "|" + m.role() + "|" + m.groupId(),
                 m.credit().encode() + "/" + m.joint().encode() + "/" + m.counterfactual().encode());
         if (store.get("h|" + m.role()) == null) {
             // A new role: tell its readers at once how far the (empty) history is closed.
             store.put("h|" + m.role(), RoleHistory.EMPTY.encode());
-            long closed = closedThrough();
             if (closed >= 0) publish(m.role(), closed - st.windowMs(), new Stat[]{Stat.EMPTY, Stat.EMPTY, Stat.EMPTY},
                     RoleHistory.EMPTY, closed);
         }

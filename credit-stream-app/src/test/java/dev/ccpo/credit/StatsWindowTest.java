@@ -172,6 +172,31 @@ class StatsWindowTest {
     }
 
     @Test
+    void groupOfAPartitionThatTheIdleFallbackLeftBehind_countsOnceInTheFirstOpenWindow() {
+        // As above: partition 1 is idle, so window [0, 60 s) closes without it. Then partition 1's group g-p1
+        // (event time 30 s, its watermark 30 s: on time by its own order) reaches the stats task: its window is
+        // closed, so it counts in the first open one, [60 s, 120 s), and is not left out.
+        start(new CreditSettings.Stats(60_000L, 0L, "ema", 10, 1, 10_000L, 120_000L, 2));
+        h.send("g1", new double[]{1, 0}, new double[]{0, 0}, 1_000);
+        h.tick(60_000);
+        h.driver.advanceWallClockTime(Duration.ofMillis(5_000));
+        h.settle();
+        assertEquals(1, h.counters.get("stats.idle-close"));
+        var repartition = h.driver.createInputTopic("ccpo-credit-test-" + CreditTopology.STATS_REPARTITION + "-repartition",
+                new org.apache.kafka.common.serialization.StringSerializer(), new org.apache.kafka.common.serialization.StringSerializer());
+        repartition.pipeInput("thinker", StatsMessage.signals(1, 30_000, 30_000, "thinker", Stat.of(new double[]{1, 1}),
+                Stat.of(new double[]{1, 1}), Stat.of(new double[]{0, 0}), "g-p1").encode(), 30_000);
+        assertEquals(1, h.counters.get("stats.after-idle-close"));
+        h.tick(120_000);  // partition 0 passes 120 s; partition 1 still idle: [60 s, 120 s) closes
+        h.driver.advanceWallClockTime(Duration.ofMillis(5_000));
+        h.settle();
+        RolloutStats w = windowRecord(h.stats.readValuesToList(), 120_000);
+        assertEquals(2, w.getCredit().getCount(), "g-p1's two episodes, in the first open window");
+        assertEquals(4, w.getCreditHistory().getCount(), "g1 and g-p1: every group counted once");
+        assertEquals(0, h.counters.get(StatsProcessor.EXCLUDED));
+    }
+
+    @Test
     void maxWaitFallback_emitsWithAvailableHistoryWhenStatsStall() {
         start(stats(5_000, "ema", 10, 10_000));
         h.send("g1", new double[]{1, 0}, new double[]{0, 0}, 61_000);  // input then stops at 61 s < 65 s
