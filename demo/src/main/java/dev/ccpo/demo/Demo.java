@@ -103,6 +103,8 @@ public final class Demo {
     private final Config cfg;
     private final PrintStream out;
     private final Path workDir;
+    /** The credit app's HTTP port (/stats), chosen free when the services start. */
+    private int creditHttpPort;
 
     public Demo(Config cfg, PrintStream out) {
         // One PyTorch thread: the tiny model's ops are too small to split, and with the services sharing the cores,
@@ -175,6 +177,7 @@ public final class Demo {
                 String summary = analytics == null ? "" : settledSummary(analytics, monitor);
                 if (analytics != null) observer.settled(analytics.url(), monitor);
                 MetricsTable metrics = DemoReport.write(reportDir, evaluations, monitor, out);
+                java.nio.file.Files.writeString(reportDir.resolve("credit-stats.json"), creditStats.toPrettyString());
                 return new Outcome(mode, evaluations, versions, reportDir, monitor.counts(), monitor.workerVersions(), metrics, summary);
             } finally {
                 for (ServiceProcess s : services) s.stop(30);
@@ -264,6 +267,11 @@ public final class Demo {
         String seed = "--seed=" + cfg.longValue("seed");
         String temperature = "--temperature=" + cfg.decimal("temperature");
         List<ServiceProcess> started = new ArrayList<>();
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+            creditHttpPort = free.getLocalPort();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("no free port for the credit app's /stats", e);
+        }
         try {
             // learner and credit first: the generator's staleness bound waits for the learner's weights
             started.add(ServiceProcess.start("learner", LearnerApp.class.getName(), concat(base.apply("learner"),
@@ -273,7 +281,7 @@ public final class Demo {
                     "--checkpoint.dir=" + runDir.resolve("checkpoints"), "--checkpoint.every=5",
                     "--weights.dir=" + runDir.resolve("weights")), logs, heap));
             started.add(ServiceProcess.start("credit", CreditStreamApp.class.getName(), concat(base.apply("credit"),
-                    "--application.id=" + creditAppId(mode), "--credit.mode=" + mode, "--http.port=0",
+                    "--application.id=" + creditAppId(mode), "--credit.mode=" + mode, "--http.port=" + creditHttpPort,
                     "--group.grace.ms=120000",
                     // the learner's batch: the history decays history.decay per learner batch whatever the window length
                     "--history.batch.groups=" + cfg.integer("groups.per.version"),
@@ -311,8 +319,28 @@ public final class Demo {
         byName.get("counterfactual").stop(60);
         awaitUpTo30s(() -> monitor.count("advantages") >= 2 * monitor.count("trajectories") // one per role
                 && (monitor.count("trajectories") == 0 || monitor.count("rollout-stats") > 0));
+        creditStats = creditStats();
+        com.fasterxml.jackson.databind.JsonNode c = creditStats.path("counters");
+        out.printf("      credit statistics: %d groups left out of the global history (stats.excluded); %d late and %d after an"
+                        + " idle close counted in a later window; %d groups credited%n", c.path("stats.excluded").asLong(-1),
+                c.path("stats.late").asLong(0), c.path("stats.after-idle-close").asLong(0),
+                c.path("groups.complete").asLong(0) + c.path("groups.incomplete").asLong(0));
         byName.get("credit").stop(60);
         byName.get("learner").stop(60);
+    }
+
+    /** The credit app's counters and statistics at the end of the run (its /stats), written to the report. */
+    private com.fasterxml.jackson.databind.JsonNode creditStats = com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+
+    private com.fasterxml.jackson.databind.JsonNode creditStats() throws InterruptedException {
+        try {
+            java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://127.0.0.1:" + creditHttpPort + "/stats")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            return new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body());
+        } catch (java.io.IOException e) {
+            out.println("      credit statistics: /stats unreadable: " + e.getMessage());
+            return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+        }
     }
 
     private static void awaitUpTo30s(java.util.function.BooleanSupplier done) throws InterruptedException {
