@@ -60,6 +60,7 @@ public final class Demo {
                 .integer("groups.per.version", 2, 1, 1000, "Groups per learner step; one step = one new policy version.")
                 .integer("max.new.tokens", 40, 8, 256, "Max tokens per turn (the Thinker's plan is about 36 characters).")
                 .decimal("temperature", 0.7, 0.1, 2.0, "Sampling temperature of rollouts and counterfactuals (the learner's ratios use the same).")
+                .integer("alternate.steps", 10, 0, 1_000_000, "Learner steps per role before switching to the other (the reference's schedule: 10); 0 = both roles every step.")
                 .decimal("rl.lr", 5e-5, 1e-7, 1e-1, "Learning rate of the RL updates (2e-4 was measured to degrade the warm start).")
                 .integer("warm.steps", 2000, 0, 1_000_000, "Supervised warm-start steps (0 = RL from a random model); 2000 gives ~53% held-out team accuracy.")
                 .integer("warm.batch", 48, 3, 4096, "Examples per warm-start step (three per task).")
@@ -69,7 +70,7 @@ public final class Demo {
                 .integer("eval.tasks", 200, 1, 100_000, "Held-out tasks per evaluation.")
                 .integer("eval.every", 25, 1, 1000, "Evaluate every N policy versions.")
                 .integer("stats.window.ms", 2000, 100, 3_600_000, "The credit app's statistics window (short: a group leaves once the window before its own has closed).")
-                .integer("stats.window.grace.ms", 500, 0, 3_600_000, "The credit app's window grace; a group whose counterfactual arrives later than this is credited but not counted in the statistics.")
+                .integer("stats.window.grace.ms", 500, 0, 3_600_000, "The credit app's window grace; a group whose counterfactual arrives later than this is credited as of its window but counted in a later window of the statistics.")
                 .string("service.heap", "768m", "-Xmx of each service process.")
                 .bool("analytics", true, "Serve the live analytics page (analytics module) while the demo runs.")
                 .integer("analytics.port", 8090, 0, 65535, "Port of the live analytics page; 0 = any free port.")
@@ -277,7 +278,7 @@ public final class Demo {
             started.add(ServiceProcess.start("learner", LearnerApp.class.getName(), concat(base.apply("learner"),
                     "--model.dir=" + model, modelId, "--roles=thinker,reasoner", "--device=cpu", "--lr=" + cfg.decimal("rl.lr"),
                     "--lr.warmup.steps=0", "--batch.groups=" + cfg.integer("groups.per.version"), "--micro.batch.size=16",
-                    "--alternate.steps=0", "--publish.every=1", "--max.policy.lag=6", temperature, seed,
+                    "--alternate.steps=" + cfg.integer("alternate.steps"), "--publish.every=1", "--max.policy.lag=6", temperature, seed,
                     "--checkpoint.dir=" + runDir.resolve("checkpoints"), "--checkpoint.every=5",
                     "--weights.dir=" + runDir.resolve("weights")), logs, heap));
             started.add(ServiceProcess.start("credit", CreditStreamApp.class.getName(), concat(base.apply("credit"),
