@@ -48,6 +48,7 @@ public final class GeneratorApp {
                 .decimal("temperature", 1.0, 0.0, 10.0, "Sampling temperature.")
                 .decimal("top.p", 1.0, 0.0, 1.0, "Nucleus sampling top-p.")
                 .integer("max.new.tokens", 256, 1, 65_536, "Max generated tokens per turn.")
+                .bool("stop.when.truncated", true, "A turn that hits max.new.tokens ends its episode: later agents get an empty turn and the reward is 0 (reference stop_when_truncated); the turn is marked truncated.")
                 .longKey("seed", 0L, Long.MIN_VALUE, "Base sampling seed; group seeds derive from it and the groupId.")
                 .string("model.dir", "", "Base checkpoint folder (config.json, tokenizer, safetensors). Required.")
                 .string("model.id", "", "Identifies the base model; weights records for another model id are refused. Required.")
@@ -94,7 +95,7 @@ public final class GeneratorApp {
             TaskSource source = source(cfg, kafka, serdes, dlq, workerId);
             SamplingParams params = new SamplingParams((float) cfg.decimal("temperature"), (float) cfg.decimal("top.p"),
                     cfg.integer("max.new.tokens"), List.of(), cfg.longValue("seed"));
-            GroupGenerator gen = new GroupGenerator(new TeamRunner(team, prompts(cfg), verifier), workerId,
+            GroupGenerator gen = new GroupGenerator(new TeamRunner(team, prompts(cfg), verifier, cfg.bool("stop.when.truncated")), workerId,
                     cfg.integer("group.size"), params, cfg.longValue("seed"));
             GeneratorLoop loop = new GeneratorLoop(source, gen, policies, versions, producer, serdes.trajectory(),
                     cfg.string(CommonKeys.TOPIC_TRAJECTORIES), cfg.integer("groups.per.version"), cfg.integer("max.policy.lag"),
