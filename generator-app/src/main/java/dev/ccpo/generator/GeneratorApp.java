@@ -44,6 +44,7 @@ public final class GeneratorApp {
                 .integer("synthetic.steps", 2, 1, 16, "Operations per synthetic arithmetic task.")
                 .choice("topology", "THINK_REASON", "Team topology.", "THINK_REASON", "VOTING")
                 .integer("voters", 3, 1, 64, "Voters for the VOTING topology.")
+                .choice("voting.policies", "shared", "VOTING: one policy for all voters (weights role 'voter'), or per-voter: voter k samples with its own policy (weights role 'voter<k>'; run the learner with --roles=voter0,voter1,...).", "shared", "per-voter")
                 .integer("group.size", 8, 1, 1024, "G: rollouts per task (one GRPO group).")
                 .decimal("temperature", 1.0, 0.0, 10.0, "Sampling temperature.")
                 .decimal("top.p", 1.0, 0.0, 1.0, "Nucleus sampling top-p.")
@@ -63,6 +64,12 @@ public final class GeneratorApp {
                 .integer("max.request.size", 8_388_608, 1024, 104_857_600, "Producer max request size in bytes.");
     }
 
+    /** The team of the config: THINK_REASON, or VOTING with voters sharing one policy or each with its own. */
+    static TeamSpec team(Config cfg) {
+        return Topology.valueOf(cfg.string("topology")) == Topology.THINK_REASON ? TeamSpec.thinkReason()
+                : TeamSpec.voting(cfg.integer("voters"), cfg.string("voting.policies").equals("per-voter"));
+    }
+
     public static void main(String[] args) throws Exception {
         Config cfg = Cli.configOrExit(spec(), args);
         String modelDir = required(cfg, "model.dir");
@@ -71,7 +78,7 @@ public final class GeneratorApp {
         RecordSerdes serdes = RecordSerdes.fromConfig(cfg);
         Map<String, Object> kafka = cfg.kafkaClientProperties();
 
-        TeamSpec team = TeamSpec.of(Topology.valueOf(cfg.string("topology")), cfg.integer("voters"));
+        TeamSpec team = team(cfg);
         Map<String, ChatModel> initial = new LinkedHashMap<>();
         for (String role : team.policyKeys()) initial.put(role, CausalLM.open(Path.of(modelDir), Devices.pick(cfg.string("device"))));
         RolePolicies<ChatModel> policies = new RolePolicies<>(initial, 0,
