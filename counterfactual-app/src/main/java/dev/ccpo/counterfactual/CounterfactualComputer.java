@@ -102,7 +102,8 @@ public final class CounterfactualComputer {
         List<AgentTurn> turns = new ArrayList<>();
         for (Turn turn : t.getTurns()) {
             turns.add(new AgentTurn(turn.getAgentId(), turn.getRole(), ints(turn.getPromptTokenIds()), ints(turn.getOutputTokenIds()),
-                    floats(turn.getBehaviourLogProbs()), turn.getText(), Completion.FinishReason.END_OF_TURN));
+                    floats(turn.getBehaviourLogProbs()), turn.getText(),
+                    turn.getTruncated() ? Completion.FinishReason.LENGTH : Completion.FinishReason.END_OF_TURN));
         }
         return new Episode(t.getGroupIndex(), turns, t.getFinalAnswer(), t.getReward());
     }

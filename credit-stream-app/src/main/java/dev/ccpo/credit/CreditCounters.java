@@ -10,6 +10,9 @@ public final class CreditCounters {
 
     public synchronized void inc(String name) { counts.computeIfAbsent(name, k -> new AtomicLong()).incrementAndGet(); }
 
+    /** Makes a counter show on /stats at 0 before its first increment. */
+    public synchronized void register(String name) { counts.computeIfAbsent(name, k -> new AtomicLong()); }
+
     public synchronized long get(String name) { AtomicLong a = counts.get(name); return a == null ? 0 : a.get(); }
 
     public synchronized Map<String, Long> snapshot() {

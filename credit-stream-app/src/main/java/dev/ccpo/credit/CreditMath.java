@@ -1,9 +1,12 @@
 package dev.ccpo.credit;
 
-/** Pure credit arithmetic of docs/algorithm.md; no state, no I/O, so it is tested directly. */
+/**
+ * Pure credit arithmetic of docs/algorithm.md, in the reference code's forms (bhai114/ccpo, CCPO-v1:
+ * historical_normalizer.py, core_algos.compute_grpo_outcome_advantage); no state, no I/O, tested directly.
+ */
 public final class CreditMath {
     public static final double EPS = 1e-6;
-    /** Below this many history samples, normalization is skipped (z = raw value). */
+    /** Default of history.warmup.samples: below this many history samples the shaping is skipped (reference min_samples). */
     public static final long WARMUP = 10;
 
     private CreditMath() { }
@@ -12,25 +15,28 @@ public final class CreditMath {
     public record History(long count, double mean, double variance) {
         public static final History EMPTY = new History(0, 0, 0);
 
-        public double std() { return Math.sqrt(Math.max(0, variance)); }
+        /** Reference sigma: sqrt(m2), but 1 when m2 <= 1e-6, so a constant history cannot blow z up. */
+        public double std() { return variance > EPS ? Math.sqrt(variance) : 1.0; }
 
-        /** z = (x - mu)/(sigma + eps), or x itself during warm-up. */
-        public double z(double x) { return count < WARMUP ? x : (x - mean) / (std() + EPS); }
+        /** z = (x - mu)/(sigma + eps). */
+        public double z(double x) { return (x - mean) / (std() + EPS); }
+
+        /** True while the history holds fewer than {@code warmupSamples} samples: no shaping then. */
+        public boolean warmingUp(long warmupSamples) { return count < warmupSamples; }
 
         /**
-         * Folds a batch (mean m, population variance v, n samples) in with decay beta:
-         * mu' = b mu + (1-b) m, var' = b var + (1-b) v + b(1-b)(m-mu)^2; the first batch initializes.
+         * Folds a batch (mean m, population variance v, n samples) in with decay beta, the reference form:
+         * mu' = b mu + (1-b) m, m2' = b m2 + (1-b) v (no between-batch term); the first batch initializes.
          */
         public History fold(long n, double m, double v, double beta) {
             if (n == 0) return this;
             if (count == 0) return new History(n, m, v);
-            double d = m - mean;
-            return new History(count + n, beta * mean + (1 - beta) * m,
-                    beta * variance + (1 - beta) * v + beta * (1 - beta) * d * d);
+            return new History(count + n, beta * mean + (1 - beta) * m, beta * variance + (1 - beta) * v);
         }
     }
 
-    public static double sigmoid(double x) { return 1.0 / (1.0 + Math.exp(-x)); }
+    /** The reference's sigmoid: 1 / (1 + exp(-clip(x, -20, 20))). */
+    public static double sigmoid(double x) { return 1.0 / (1.0 + Math.exp(-Math.max(-20, Math.min(20, x)))); }
 
     /** Reasoner gate g = sigmoid(eta * mu_Delta / (sigma_Delta + eps)). */
     public static double gate(History delta, double eta) {

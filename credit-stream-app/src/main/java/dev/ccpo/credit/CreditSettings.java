@@ -8,15 +8,15 @@ import dev.ccpo.config.ConfigSpec;
 /** Typed settings of the credit service; the topology reads only this, never Config. */
 public record CreditSettings(String applicationId, String trajectoriesTopic, String counterfactualsTopic,
                              String advantagesTopic, String statsTopic, String dlqTopic, CreditMode mode,
-                             long groupGraceMs, double alpha, double eta, double historyDecay,
-                             long punctuateMs, int httpPort, String httpBind, Stats stats) {
+                             long groupGraceMs, double alpha, double eta, double historyDecay, long warmupSamples,
+                             boolean maskTruncated, long punctuateMs, int httpPort, String httpBind, Stats stats) {
 
     /**
      * Windowed global statistics: tumbling event-time windows, closed on the stats watermark (the minimum
      * over the input partitions of their stream time) past windowEnd + graceMs; history ema or hopping.
      * inputPartitions 0 means "ask the broker at start-up" (CreditStreamApp does; the topology needs a number).
      */
-    public record Stats(long windowMs, long graceMs, String history, int historyWindows, double batchesPerWindow,
+    public record Stats(long windowMs, long graceMs, String history, int historyWindows, int batchGroups,
                         long maxWaitMs, long dedupRetentionMs, int inputPartitions) {
         public Stats {
             if (!history.equals("ema") && !history.equals("hopping"))
@@ -24,7 +24,7 @@ public record CreditSettings(String applicationId, String trajectoriesTopic, Str
         }
 
         public Stats withInputPartitions(int n) {
-            return new Stats(windowMs, graceMs, history, historyWindows, batchesPerWindow, maxWaitMs, dedupRetentionMs, n);
+            return new Stats(windowMs, graceMs, history, historyWindows, batchGroups, maxWaitMs, dedupRetentionMs, n);
         }
 
         public long windowStart(long eventTimeMs) { return Math.floorDiv(eventTimeMs, windowMs) * windowMs; }
@@ -32,11 +32,19 @@ public record CreditSettings(String applicationId, String trajectoriesTopic, Str
 
     public CreditSettings withStats(Stats st) {
         return new CreditSettings(applicationId, trajectoriesTopic, counterfactualsTopic, advantagesTopic, statsTopic,
-                dlqTopic, mode, groupGraceMs, alpha, eta, historyDecay, punctuateMs, httpPort, httpBind, st);
+                dlqTopic, mode, groupGraceMs, alpha, eta, historyDecay, warmupSamples, maskTruncated, punctuateMs, httpPort,
+                httpBind, st);
     }
 
-    /** EMA decay per closed window: history.decay ^ history.batches.per.window. */
-    public double windowDecay() { return Math.pow(historyDecay, stats.batchesPerWindow()); }
+    /**
+     * EMA decay for a closed window holding {@code groups} groups of a role: the window stands for
+     * groups / history.batch.groups learner batches, so the decay is history.decay per batch whatever the
+     * window length: history.decay ^ (groups / history.batch.groups).
+     */
+    public double windowDecay(long groups) { return Math.pow(historyDecay, (double) groups / stats.batchGroups()); }
+
+    /** The settings of the credit rule (CreditRule). */
+    public CreditRule.Settings rule() { return new CreditRule.Settings(mode, alpha, eta, warmupSamples, maskTruncated); }
 
     public static final String APPLICATION_ID = "application.id";
     public static final String CREDIT_MODE = "credit.mode";
@@ -48,7 +56,9 @@ public record CreditSettings(String applicationId, String trajectoriesTopic, Str
     public static final String STATS_GRACE_MS = "stats.window.grace.ms";
     public static final String HISTORY = "history";
     public static final String HISTORY_WINDOWS = "history.windows";
-    public static final String HISTORY_BATCHES = "history.batches.per.window";
+    public static final String HISTORY_BATCH_GROUPS = "history.batch.groups";
+    public static final String HISTORY_WARMUP = "history.warmup.samples";
+    public static final String MASK_TRUNCATED = "credit.mask.truncated";
     public static final String HISTORY_MAX_WAIT_MS = "history.max.wait.ms";
     public static final String DEDUP_RETENTION_MS = "dedup.retention.ms";
     public static final String INPUT_PARTITIONS = "input.partitions";
@@ -65,12 +75,14 @@ public record CreditSettings(String applicationId, String trajectoriesTopic, Str
                 .longKey(GROUP_GRACE_MS, 300_000L, 1L, "How long (stream time or wall clock) a group may stay incomplete before it is emitted with what it has (groupComplete=false) or dead-lettered.")
                 .decimal(ALPHA, 1.0, 0.0, 100.0, "alpha in tanh(alpha * z) for Thinker and voter rewards.")
                 .decimal(ETA, 1.0, 0.0, 100.0, "eta in the Reasoner gate sigmoid(eta * mu_Delta / (sigma_Delta + eps)).")
-                .decimal(HISTORY_DECAY, 0.99, 0.0, 1.0, "EMA decay of the global history per batch; per closed window it is decay^history.batches.per.window.")
+                .decimal(HISTORY_DECAY, 0.99, 0.0, 1.0, "EMA decay of the global history per learner batch; a closed window holding n groups decays it by decay^(n / history.batch.groups).")
+                .integer(HISTORY_BATCH_GROUPS, 16, 1, 1_000_000, "Groups in one learner batch (the learner's batch.groups): a window of n groups stands for n / this batches.")
+                .longKey(HISTORY_WARMUP, CreditMath.WARMUP, 0L, "Below this many history samples the ccpo shaping is skipped: the Thinker's (voter's) r is the raw Delta (c), the Reasoner's the raw R_joint; no tanh, no gate (reference min_samples).")
+                .bool(MASK_TRUNCATED, true, "Every agent's shaped reward of an episode with a truncated turn (length limit) is 0 before group normalization (reference mask_unfinished_reward).")
                 .longKey(STATS_WINDOW_MS, 60_000L, 1L, "Tumbling event-time window of the global statistics (event time = a group's max trajectory createdAtMs).")
                 .longKey(STATS_GRACE_MS, 10_000L, 0L, "A window closes when every input partition's stream time passes windowEnd + this; later signals are late (counted, not in the stats).")
                 .choice(HISTORY, "ema", "Global history over closed windows: ema (decayed, in window order) or hopping (pooled over the last history.windows windows).", "ema", "hopping")
                 .integer(HISTORY_WINDOWS, 10, 1, 100_000, "Closed windows pooled by history=hopping.")
-                .decimal(HISTORY_BATCHES, 1.0, 0.0, 1_000_000.0, "Training batches per stats window, so the EMA decay per window matches history.decay per batch.")
                 .longKey(HISTORY_MAX_WAIT_MS, 0L, 0L, "Wall-clock fallback (0 = 2 x stats.window.ms): when the stats have not advanced for this long, a held group is emitted with the history available and an input partition silent this long stops holding windows open; logged and counted.")
                 .longKey(DEDUP_RETENTION_MS, 0L, 0L, "Stream time an emitted group id is remembered to dead-letter late/duplicate records (0 = 2 x group.grace.ms).")
                 .integer(INPUT_PARTITIONS, 0, 0, 100_000, "Partitions of the input topics (0 = ask the broker at start-up).")
@@ -86,8 +98,8 @@ public record CreditSettings(String applicationId, String trajectoriesTopic, Str
                 c.string(CommonKeys.TOPIC_COUNTERFACTUALS), c.string(CommonKeys.TOPIC_ADVANTAGES),
                 c.string(CommonKeys.TOPIC_ROLLOUT_STATS), c.string(CommonKeys.TOPIC_DLQ), parseMode(c.string(CREDIT_MODE)),
                 c.longValue(GROUP_GRACE_MS), c.decimal(ALPHA), c.decimal(ETA), c.decimal(HISTORY_DECAY),
-                c.longValue(PUNCTUATE_MS), c.integer(HTTP_PORT), c.string(HTTP_BIND), new Stats(c.longValue(STATS_WINDOW_MS),
-                c.longValue(STATS_GRACE_MS), c.string(HISTORY), c.integer(HISTORY_WINDOWS), c.decimal(HISTORY_BATCHES),
+                c.longValue(HISTORY_WARMUP), c.bool(MASK_TRUNCATED), c.longValue(PUNCTUATE_MS), c.integer(HTTP_PORT), c.string(HTTP_BIND), new Stats(c.longValue(STATS_WINDOW_MS),
+                c.longValue(STATS_GRACE_MS), c.string(HISTORY), c.integer(HISTORY_WINDOWS), c.integer(HISTORY_BATCH_GROUPS),
                 c.longValue(HISTORY_MAX_WAIT_MS) > 0 ? c.longValue(HISTORY_MAX_WAIT_MS) : 2 * c.longValue(STATS_WINDOW_MS),
                 c.longValue(DEDUP_RETENTION_MS) > 0 ? c.longValue(DEDUP_RETENTION_MS) : 2 * c.longValue(GROUP_GRACE_MS),
                 c.integer(INPUT_PARTITIONS)));

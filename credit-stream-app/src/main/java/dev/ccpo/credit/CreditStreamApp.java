@@ -82,7 +82,17 @@ public final class CreditStreamApp implements AutoCloseable {
         streams.close(Duration.ofSeconds(30));
     }
 
-    public static void main(String[] args) throws InterruptedException {
+    /**
+     * The service, or with {@code credit} as the first argument the credit command (stdin JSON lines to stdout,
+     * same keys; exit status 1 when a line was answered with an error).
+     */
+    public static void main(String[] args) throws InterruptedException, java.io.IOException {
+        if (args.length > 0 && args[0].equals("credit")) {
+            Config config = Cli.configOrExit(CreditSettings.spec(), java.util.Arrays.copyOfRange(args, 1, args.length));
+            int errors = CreditCommand.run(CreditSettings.from(config), new java.io.BufferedReader(
+                    new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8)), System.out);
+            System.exit(errors == 0 ? 0 : 1);
+        }
         Config config = Cli.configOrExit(CreditSettings.spec(), args);
         CreditStreamApp app = new CreditStreamApp(config);
         app.start();

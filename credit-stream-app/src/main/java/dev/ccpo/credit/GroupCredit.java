@@ -65,103 +65,73 @@ public final class GroupCredit {
 
     private GroupCredit() { }
 
-    public static Result compute(List<Episode> eps, boolean complete, Map<String, History> hist,
-                                 CreditMode mode, double alpha, double eta) {
+    /** Credit of a group: the numbers go through {@link CreditRule}, the records are built here. */
+    public static Result compute(List<Episode> eps, boolean complete, Map<String, History> hist, CreditRule.Settings rule) {
         Topology topo = eps.get(0).trajectory().getTopology();
-        return topo == Topology.THINK_REASON ? thinkReason(eps, complete, hist, mode, alpha, eta)
-                : voting(eps, complete, hist, mode, alpha);
+        return topo == Topology.THINK_REASON ? thinkReason(eps, complete, hist, rule) : voting(eps, complete, hist, rule);
     }
 
-    private static Result thinkReason(List<Episode> eps, boolean complete, Map<String, History> hist,
-                                      CreditMode mode, double alpha, double eta) {
+    /** True when one of the episode's turns hit the length limit. */
+    static boolean truncated(Trajectory t) { return t.getTurns().stream().anyMatch(Turn::getTruncated); }
+
+    private static Result thinkReason(List<Episode> eps, boolean complete, Map<String, History> hist, CreditRule.Settings rule) {
         int n = eps.size();
         double[] joint = new double[n], solo = new double[n], delta = new double[n];
+        boolean[] trunc = new boolean[n];
         for (int k = 0; k < n; k++) {
             joint[k] = eps.get(k).trajectory().getReward();
             solo[k] = thinkerCounterfactual(eps.get(k)).getMeanReward();
             delta[k] = joint[k] - solo[k];
+            trunc[k] = truncated(eps.get(k).trajectory());
         }
         History hD = hist.getOrDefault(DELTA, History.EMPTY), hJ = hist.getOrDefault(JOINT, History.EMPTY),
                 hS = hist.getOrDefault(SOLO, History.EMPTY);
-        double[] r1 = new double[n], r2 = new double[n];
-        Double gate = null;
-        switch (mode) {
-            case CCPO -> {
-                double g = CreditMath.gate(hD, eta);
-                gate = g;
-                for (int k = 0; k < n; k++) {
-                    r1[k] = Math.tanh(alpha * hD.z(delta[k]));
-                    r2[k] = g * hJ.z(joint[k]) + (1 - g) * hS.z(solo[k]);
-                }
-            }
-            case CCPO_BONUS -> {
-                // Solo baseline = mean solo reward of the question (the group); rewards mapped to +/-1.
-                double soloBase = CreditMath.mean(solo);
-                for (int k = 0; k < n; k++) {
-                    boolean jointRight = joint[k] > 0.5, soloRight = soloBase > 0.5;
-                    double bonus = jointRight && !soloRight ? 1 : !jointRight && soloRight ? -1 : 0;
-                    double pm = jointRight ? 1 : -1;
-                    r1[k] = pm + 0.2 * bonus;
-                    r2[k] = pm;
-                }
-            }
-            case SHARED -> {
-                for (int k = 0; k < n; k++) { r1[k] = joint[k]; r2[k] = joint[k]; }
-            }
-        }
-        boolean divide = mode != CreditMode.CCPO_BONUS;
-        double[] a1 = CreditMath.groupNormalize(r1, divide), a2 = CreditMath.groupNormalize(r2, divide);
+        CreditRule.Out o = CreditRule.thinkReason(joint, solo, trunc, new History[]{hD, hJ, hS}, rule);
+        CreditMode mode = rule.mode();
         List<AgentAdvantage> out = new ArrayList<>();
         int total = 2 * n;
         for (int k = 0; k < n; k++) {
             Trajectory t = eps.get(k).trajectory();
             for (Turn turn : sortedTurns(t)) {
-                boolean thinker = "thinker".equals(turn.getRole());
+                int i = "thinker".equals(turn.getRole()) ? 0 : 1;
                 double cf = mode == CreditMode.SHARED ? joint[k] : solo[k];
-                out.add(advantage(t, turn, complete, total, mode,
-                        thinker ? a1[k] : a2[k], joint[k], cf, joint[k] - cf, thinker ? r1[k] : r2[k],
-                        thinker ? r1 : r2, thinker ? hD : hJ, thinker || mode != CreditMode.CCPO ? null : gate));
+                out.add(advantage(t, turn, complete, total, mode, o.advantages()[i][k], joint[k], cf, joint[k] - cf,
+                        o.shaped()[i][k], o.shaped()[i], i == 0 ? hD : hJ, i == 0 ? null : o.gate()));
             }
         }
         return new Result(out, Map.of(DELTA, delta, JOINT, joint, SOLO, solo));
     }
 
-    private static Result voting(List<Episode> eps, boolean complete, Map<String, History> hist,
-                                 CreditMode mode, double alpha) {
+    private static Result voting(List<Episode> eps, boolean complete, Map<String, History> hist, CreditRule.Settings rule) {
         History hC = hist.getOrDefault(VOTER, History.EMPTY);
-        // One row per (episode, voter); per-voter group normalization across episodes.
         int n = eps.size();
         int voters = eps.get(0).trajectory().getTurns().size();
-        double[][] r = new double[voters][n], c = new double[voters][n], cfR = new double[voters][n];
+        double[] joint = new double[n];
+        double[][] minus = new double[voters][n];
+        boolean[] trunc = new boolean[n];
         List<Double> pooled = new ArrayList<>();
         for (int k = 0; k < n; k++) {
             Episode e = eps.get(k);
-            double joint = e.trajectory().getReward();
+            joint[k] = e.trajectory().getReward();
+            trunc[k] = truncated(e.trajectory());
             for (int v = 0; v < voters; v++) {
-                double minus = e.counterfactuals().get(v).getMeanReward();
-                cfR[v][k] = mode == CreditMode.SHARED ? joint : minus;
-                c[v][k] = joint - cfR[v][k];
-                if (mode != CreditMode.SHARED) pooled.add(joint - minus);
-                r[v][k] = switch (mode) {
-                    case CCPO -> Math.tanh(alpha * hC.z(joint - minus));
-                    case CCPO_BONUS -> (joint > 0.5 ? 1 : -1) + 0.2 * Math.signum(joint - minus);
-                    case SHARED -> joint;
-                };
+                minus[v][k] = e.counterfactuals().get(v).getMeanReward();
+                pooled.add(joint[k] - minus[v][k]);
             }
         }
-        boolean divide = mode != CreditMode.CCPO_BONUS;
-        double[][] a = new double[voters][];
-        for (int v = 0; v < voters; v++) a[v] = CreditMath.groupNormalize(r[v], divide);
+        CreditRule.Out o = CreditRule.voting(joint, minus, trunc, hC, rule);
+        CreditMode mode = rule.mode();
         List<AgentAdvantage> out = new ArrayList<>();
         for (int k = 0; k < n; k++) {
             Trajectory t = eps.get(k).trajectory();
             for (Turn turn : sortedTurns(t)) {
                 int v = turn.getAgentId();
-                out.add(advantage(t, turn, complete, n * voters, mode, a[v][k], t.getReward(), cfR[v][k], c[v][k],
-                        r[v][k], r[v], hC, null));
+                double cf = mode == CreditMode.SHARED ? joint[k] : minus[v][k];
+                out.add(advantage(t, turn, complete, n * voters, mode, o.advantages()[v][k], joint[k], cf, joint[k] - cf,
+                        o.shaped()[v][k], o.shaped()[v], hC, null));
             }
         }
-        double[] sig = pooled.stream().mapToDouble(Double::doubleValue).toArray();
+        double[] sig = mode == CreditMode.SHARED ? new double[0] : pooled.stream().mapToDouble(Double::doubleValue).toArray();
         return new Result(out, Map.of(VOTER, sig));
     }
 

@@ -395,7 +395,7 @@ final class GroupProcessor implements Processor<byte[], byte[], Object, Object> 
         }
         var hist = GroupCredit.historyMap(role, GlobalStatsProcessor.historyAt(stats, role, windowStart));
         log.debug("emit group {} window start {} with {} history {}", g, windowStart, role, hist);
-        GroupCredit.Result res = GroupCredit.compute(eps, complete, hist, s.mode(), s.alpha(), s.eta());
+        GroupCredit.Result res = GroupCredit.compute(eps, complete, hist, s.rule());
         Instant eventTime = Instant.ofEpochMilli(eventTime(eps));
         for (AgentAdvantage a : res.advantages()) {
             a.setCreatedAtMs(eventTime);

@@ -9,8 +9,8 @@ import java.util.List;
  * Global history of one role's three signals (credit, joint, counterfactual) over closed windows,
  * folded in window order. Pure and immutable; encoded as a string in the stats state store.
  * <ul>
- *   <li>ema: per signal mu' = b mu + (1-b) m_w, var' = b var + (1-b) v_w + b(1-b)(m_w - mu)^2 with
- *       b = history.decay^history.batches.per.window; the first non-empty window initializes.</li>
+ *   <li>ema: per signal mu' = b mu + (1-b) m_w, var' = b var + (1-b) v_w (the reference form, no between-window term) with
+ *       b = history.decay^(groups in the window / history.batch.groups); the first non-empty window initializes.</li>
  *   <li>hopping: the exact moments of the last {@code history.windows} non-empty windows, pooled
  *       (Chan merge, in window order) into a plain mean / population variance.</li>
  * </ul>

@@ -34,6 +34,11 @@ final class StatsProcessor implements Processor<String, String, String, RolloutS
     private static final Logger log = LoggerFactory.getLogger(StatsProcessor.class);
     /** Record header on ccpo.rollout-stats carrying the writing application.id. */
     static final String WRITER_HEADER = "ccpo-stats-writer";
+    /**
+     * Counter of stats messages (a group's signals, or a watermark) the stats task could not use, so possibly groups
+     * left out of the statistics; on /stats. Every readable group counts once, so it stays 0 unless a bug wrote a bad message.
+     */
+    static final String EXCLUDED = "stats.excluded";
 
     private final CreditSettings s;
     private final CreditSettings.Stats st;
@@ -48,6 +53,7 @@ final class StatsProcessor implements Processor<String, String, String, RolloutS
         this.s = s;
         this.st = s.stats();
         this.counters = counters;
+        counters.register(EXCLUDED);
         if (st.inputPartitions() < 1)
             throw new IllegalArgumentException(CreditSettings.INPUT_PARTITIONS + " must be resolved to >= 1 before building the topology");
     }
@@ -70,11 +76,13 @@ final class StatsProcessor implements Processor<String, String, String, RolloutS
             m = StatsMessage.decode(rec.value());
         } catch (RuntimeException e) {  // only this app writes the topic: a bad message is a bug, but never fatal
             counters.inc("stats.malformed");
+            counters.inc(EXCLUDED);
             log.error("malformed internal stats message ignored: {}", rec.value(), e);
             return;
         }
         if (m.partition() < 0 || m.partition() >= st.inputPartitions()) {
             counters.inc("stats.bad-partition");
+            counters.inc(EXCLUDED);
             log.error("stats message from partition {} but {}={}; ignored", m.partition(), CreditSettings.INPUT_PARTITIONS,
                     st.inputPartitions());
             return;
@@ -90,27 +98,39 @@ final class StatsProcessor implements Processor<String, String, String, RolloutS
         closeWindows(ctx.currentSystemTimeMs());
     }
 
+    /**
+     * The window a group's signals count in: its own (by event time), or, when it completed after its source
+     * partition passed that window's end + grace (late), the window still open at that partition's watermark
+     * then, windowStart(watermark - grace). Both depend only on the source partition's own records, so every
+     * group counts exactly once, in the same window on every replay; that window is never closed yet (the
+     * stats watermark is at most this partition's), except after the wall-clock idle fallback.
+     */
+    long countingWindow(StatsMessage m) {
+        long ws = st.windowStart(m.eventTimeMs());
+        return ws + st.windowMs() + st.graceMs() <= m.watermarkMs() ? st.windowStart(m.watermarkMs() - st.graceMs()) : ws;
+    }
+
     private void addSignals(StatsMessage m) {
-        long ws = st.windowStart(m.eventTimeMs()), end = ws + st.windowMs();
-        if (end + st.graceMs() <= m.watermarkMs()) {
-            // Decided by the source partition's own order (its watermark when it sent this): deterministic.
+        long ws = countingWindow(m), end = ws + st.windowMs();
+        if (ws != st.windowStart(m.eventTimeMs())) {
             counters.inc("stats.late");
-            log.warn("group {} (event time {}) completed after its source partition {} passed window end {} + grace {} ms;"
-                    + " normalized but not counted in the stats", m.groupId(), m.eventTimeMs(), m.partition(), end, st.graceMs());
-            return;
+            log.info("group {} (event time {}) completed after its source partition {} passed its window's end + grace {} ms;"
+                    + " counted in the open window [{}, {})", m.groupId(), m.eventTimeMs(), m.partition(), st.graceMs(), ws, end);
         }
-        if (end <= closedThrough()) {  // only after the idle fallback closed a window early
-            counters.inc("stats.late-after-idle");
-            log.warn("group {} arrived for window [{}, {}) already closed by the idle-partition fallback; not counted",
-                    m.groupId(), ws, end);
-            return;
+        long closed = closedThrough();
+        if (end <= closed) {
+            // Only after the wall-clock idle fallback closed windows before this partition passed them: the group
+            // still counts once, in the first window not closed yet (not replay-exact; the fallback is logged).
+            counters.inc("stats.after-idle-close");
+            log.warn("group {} belongs to window [{}, {}), closed early by the idle-partition fallback; counted in [{}, {})",
+                    m.groupId(), ws, end, closed, closed + st.windowMs());
+            ws = closed;
         }
         store.put("g|" + pad(ws) + "|" + m.role() + "|" + m.groupId(),
                 m.credit().encode() + "/" + m.joint().encode() + "/" + m.counterfactual().encode());
         if (store.get("h|" + m.role()) == null) {
             // A new role: tell its readers at once how far the (empty) history is closed.
             store.put("h|" + m.role(), RoleHistory.EMPTY.encode());
-            long closed = closedThrough();
             if (closed >= 0) publish(m.role(), closed - st.windowMs(), new Stat[]{Stat.EMPTY, Stat.EMPTY, Stat.EMPTY},
                     RoleHistory.EMPTY, closed);
         }
@@ -158,8 +178,9 @@ final class StatsProcessor implements Processor<String, String, String, RolloutS
 
     /** Closes every buffered window ending at or before closeTo, in window order, and publishes per role. */
     private void close(long closeTo) {
-        // windowStart -> role -> {credit, joint, cf}, merged in key (= groupId) order.
+        // windowStart -> role -> {credit, joint, cf}, merged in key (= groupId) order; and the number of groups.
         TreeMap<Long, TreeMap<String, Stat[]>> windows = new TreeMap<>();
+        Map<String, Long> groups = new java.util.HashMap<>();
         List<String> done = new ArrayList<>();
         if (closeTo - st.windowMs() >= 0) {
             try (KeyValueIterator<String, String> it = store.range("g|", "g|" + pad(closeTo - st.windowMs()) + "|\uffff")) {
@@ -170,6 +191,7 @@ final class StatsProcessor implements Processor<String, String, String, RolloutS
                     Stat[] acc = windows.computeIfAbsent(Long.parseLong(k[1]), x -> new TreeMap<>())
                             .computeIfAbsent(k[2], x -> new Stat[]{Stat.EMPTY, Stat.EMPTY, Stat.EMPTY});
                     for (int i = 0; i < 3; i++) acc[i] = acc[i].merge(Stat.decode(v[i]));
+                    groups.merge(Long.parseLong(k[1]) + "|" + k[2], 1L, Long::sum);
                     done.add(kv.key);
                 }
             }
@@ -189,7 +211,7 @@ final class StatsProcessor implements Processor<String, String, String, RolloutS
             for (int i = 0; i < mine.size(); i++) {
                 long ws = mine.get(i);
                 Stat[] w = windows.get(ws).get(r.getKey());
-                h = h.fold(w, st.history(), s.windowDecay(), st.historyWindows());
+                h = h.fold(w, st.history(), s.windowDecay(groups.get(ws + "|" + r.getKey())), st.historyWindows());
                 publish(r.getKey(), ws, w, h, i == mine.size() - 1 ? closeTo : ws + st.windowMs());
             }
             store.put("h|" + r.getKey(), h.encode());

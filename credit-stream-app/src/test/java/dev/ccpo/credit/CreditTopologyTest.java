@@ -27,7 +27,6 @@ import java.util.Properties;
 import static org.junit.jupiter.api.Assertions.*;
 
 class CreditTopologyTest {
-    static final double T = Math.tanh(1.0);  // 0.7615941559557649
     static final double TOL = 1e-9;
 
     RecordSerdes serdes = new RecordSerdes(new InMemorySchemaRegistryClient());
@@ -106,25 +105,25 @@ class CreditTopologyTest {
     @Test
     void thinkerHelped_warmUpSkipsNormalization() {
         start(CreditMode.CCPO);
-        // joint = [1,1,1,0], solo = [0,0,1,0] -> Delta = [1,1,0,0]. History empty (count 0 < 10): z = raw value.
+        // joint = [1,1,1,0], solo = [0,0,1,0] -> Delta = [1,1,0,0]. History empty (count 0 < 10): warm-up, the
+        // reference's shaping is skipped (Thinker r = raw Delta, Reasoner r = raw R_joint, no tanh, no gate).
         List<AgentAdvantage> l = group("g1", new double[]{1, 1, 1, 0}, new double[]{0, 0, 1, 0}, 1000);
         assertEquals(8, l.size());
-        // Thinker: r1 = tanh(Delta) = [T,T,0,0]; mean T/2; unbiased std = sqrt(4 (T/2)^2 / 3) = T/sqrt(3)
-        // A1(k=0) = (T/2) / (T/sqrt3 + 1e-6)  ~ sqrt(3)/2 = 0.866
-        double std1 = T / Math.sqrt(3);
-        assertEquals((T / 2) / (std1 + 1e-6), find(l, 0, 0).getAdvantage(), TOL);
-        assertEquals(-(T / 2) / (std1 + 1e-6), find(l, 3, 0).getAdvantage(), TOL);
+        // Thinker: r1 = Delta = [1,1,0,0]; mean .5; unbiased std = sqrt(4 * .25 / 3) = 1/sqrt(3)
+        // A1(k=0) = .5 / (1/sqrt3 + 1e-6) ~ sqrt(3)/2 = 0.866
+        double std1 = 1 / Math.sqrt(3);
+        assertEquals(0.5 / (std1 + 1e-6), find(l, 0, 0).getAdvantage(), TOL);
+        assertEquals(-0.5 / (std1 + 1e-6), find(l, 3, 0).getAdvantage(), TOL);
         assertEquals(1.0, find(l, 0, 0).getMarginalContribution(), TOL);
-        assertEquals(T / 2, find(l, 0, 0).getGroupMean(), TOL);
+        assertEquals(0.5, find(l, 0, 0).getGroupMean(), TOL);
         assertEquals(0, find(l, 0, 0).getHistoryCount());
         assertNull(find(l, 0, 0).getGate());
-        // Reasoner: gate = sigmoid(1 * 0 / (0 + eps)) = 0.5; r2 = 0.5 joint + 0.5 solo = [.5,.5,1,0]
-        // mean .5; deviations [0,0,.5,-.5]; unbiased std = sqrt(.5/3) = sqrt(1/6)
-        double std2 = Math.sqrt(1.0 / 6);
-        assertEquals(0.5, find(l, 2, 1).getGate(), TOL);
-        assertEquals(0.0, find(l, 0, 1).getAdvantage(), TOL);
-        assertEquals(0.5 / (std2 + 1e-6), find(l, 2, 1).getAdvantage(), TOL);
-        assertEquals(-0.5 / (std2 + 1e-6), find(l, 3, 1).getAdvantage(), TOL);
+        // Reasoner: r2 = joint = [1,1,1,0]; mean .75; deviations [.25,.25,.25,-.75]; unbiased std = sqrt(.75/3) = .5
+        // -> A2 = [.5, .5, .5, -1.5] (the issue's example; tanh and a .5 gate gave [0, 0, 1.2247, -1.2247]).
+        assertNull(find(l, 2, 1).getGate(), "warm-up: no gate");
+        assertEquals(0.25 / (0.5 + 1e-6), find(l, 0, 1).getAdvantage(), TOL);
+        assertEquals(0.25 / (0.5 + 1e-6), find(l, 2, 1).getAdvantage(), TOL);
+        assertEquals(-0.75 / (0.5 + 1e-6), find(l, 3, 1).getAdvantage(), TOL);
         for (AgentAdvantage a : l) {
             assertTrue(a.getGroupComplete());
             assertEquals(8, a.getGroupRecordCount());
@@ -132,6 +131,35 @@ class CreditTopologyTest {
             assertEquals(1003L, a.getCreatedAtMs().toEpochMilli(), "event time = the group's max createdAt");
             assertEquals(List.of(10 + a.getAgentId(), 20 + a.getAgentId()), a.getOutputTokenIds());
         }
+    }
+
+    @Test
+    void truncatedTurn_zeroesEveryAgentsRewardOfItsEpisode_butStillCountsInTheStats() {
+        start(CreditMode.CCPO);
+        // joint [1,1,0,0], solo 0; episode 1's Thinker turn hit the length limit (Turn.truncated).
+        // Warm-up: r1 = Delta = [1,1,0,0], r2 = joint = [1,1,0,0]; masked -> [1,0,0,0] for both;
+        // mean .25, unbiased std sqrt((.75^2 + 3 * .25^2)/3) = .5 -> A = [1.5, -.5, -.5, -.5].
+        String g = "gt";
+        double[] joint = {1, 1, 0, 0};
+        for (int k = 0; k < 4; k++) {
+            dev.ccpo.avro.Turn thinker = Fixtures.turn(0, "thinker");
+            thinker.setTruncated(k == 1);
+            Trajectory t = Fixtures.trajectory(g, k, 4, Topology.THINK_REASON, List.of(thinker, Fixtures.turn(1, "reasoner")),
+                    joint[k], 1000 + k);
+            traj.pipeInput(g, t, 1000 + k);
+            cfs.pipeInput(g, Fixtures.solo(g, k, 4, 0, 1000 + k), 1000 + k);
+        }
+        release();
+        List<AgentAdvantage> l = out.readValuesToList();
+        for (int agent = 0; agent < 2; agent++) {
+            assertEquals(0.0, find(l, 1, agent).getShapedReward());
+            assertEquals(0.75 / (0.5 + 1e-6), find(l, 0, agent).getAdvantage(), TOL);
+            assertEquals(-0.25 / (0.5 + 1e-6), find(l, 1, agent).getAdvantage(), TOL);
+        }
+        // The statistics take the raw signals of every episode (reference: update() with the raw batch).
+        List<dev.ccpo.avro.RolloutStats> st = stats.readValuesToList().stream().filter(r -> r.getCredit().getCount() > 0).toList();
+        assertEquals(4, st.get(0).getCredit().getCount());
+        assertEquals(0.5, st.get(0).getCredit().getMean(), TOL);
     }
 
     @Test
@@ -175,7 +203,7 @@ class CreditTopologyTest {
         assertEquals(-Math.tanh(z), find(l, 1, 0).getShapedReward(), TOL);
         // gate = sigmoid(1 * .5/(.5+1e-6)) ~ sigmoid(1) = .7311
         assertEquals(1 / (1 + Math.exp(-z)), find(l, 0, 1).getGate(), TOL);
-        // Reasoner: z_joint = +-z, z_solo = (0-0)/(0+1e-6) = 0 -> r2 = g * (+-z)
+        // Reasoner: z_joint = +-z, z_solo = (0-0)/(1+1e-6) = 0 (all-zero solo history: sigma floored to 1) -> r2 = g * (+-z)
         assertEquals(find(l, 0, 1).getGate() * z, find(l, 0, 1).getShapedReward(), TOL);
         // Thinker A: r1 = [t,-t], unbiased std = t*sqrt2 -> A = t/(t sqrt2 + 1e-6) ~ .7071
         double t = Math.tanh(z);
@@ -197,8 +225,8 @@ class CreditTopologyTest {
         release();
         List<AgentAdvantage> l = out.readValuesToList();
         assertEquals(6, l.size());
-        // Warm-up: r = tanh(c). Voter 0: r = [T, 0], mean T/2, unbiased std T/sqrt2 -> A = (T/2)/(T/sqrt2+1e-6) ~ .7071
-        assertEquals((T / 2) / (T / Math.sqrt(2) + 1e-6), find(l, 0, 0).getAdvantage(), TOL);
+        // Warm-up: r = raw c. Voter 0: r = [1, 0], mean .5, unbiased std 1/sqrt2 -> A = .5/(1/sqrt2 + 1e-6) ~ .7071
+        assertEquals(0.5 / (1 / Math.sqrt(2) + 1e-6), find(l, 0, 0).getAdvantage(), TOL);
         assertEquals(1.0, find(l, 0, 0).getMarginalContribution(), TOL);
         // Voters 1, 2: r = [0, 0] -> A = 0 exactly.
         assertEquals(0.0, find(l, 0, 1).getAdvantage());
@@ -246,8 +274,8 @@ class CreditTopologyTest {
         release();
         List<AgentAdvantage> l = out.readValuesToList();
         assertEquals(8, l.size());
-        double std1 = T / Math.sqrt(3);  // same arithmetic as thinkerHelped_warmUpSkipsNormalization
-        assertEquals((T / 2) / (std1 + 1e-6), find(l, 0, 0).getAdvantage(), TOL);
+        double std1 = 1 / Math.sqrt(3);  // same arithmetic as thinkerHelped_warmUpSkipsNormalization
+        assertEquals(0.5 / (std1 + 1e-6), find(l, 0, 0).getAdvantage(), TOL);
         assertEquals(1.0, find(l, 2, 0).getReward(), "the duplicate's reward 0 was ignored");
         List<DeadLetter> d = dlq.readValuesToList();
         assertEquals(2, d.size());

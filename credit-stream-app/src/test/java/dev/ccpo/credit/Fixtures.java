@@ -19,14 +19,14 @@ final class Fixtures {
 
     /** Window 60 s, grace 0, ema, max wait 120 s, dedup 120 s, one input partition. */
     static CreditSettings.Stats stats() {
-        return new CreditSettings.Stats(60_000L, 0L, "ema", 10, 1.0, 120_000L, 120_000L, 1);
+        return new CreditSettings.Stats(60_000L, 0L, "ema", 10, 1, 120_000L, 120_000L, 1);
     }
 
     static CreditSettings settings(CreditMode mode) { return settings(mode, stats()); }
 
     static CreditSettings settings(CreditMode mode, CreditSettings.Stats st) {
         return new CreditSettings("ccpo-credit-test", "ccpo.trajectories", "ccpo.counterfactuals", "ccpo.advantages",
-                "ccpo.rollout-stats", "ccpo.dlq", mode, 60_000L, 1.0, 1.0, 0.99, 1_000L, 0, "127.0.0.1", st);
+                "ccpo.rollout-stats", "ccpo.dlq", mode, 60_000L, 1.0, 1.0, 0.99, CreditMath.WARMUP, true, 1_000L, 0, "127.0.0.1", st);
     }
 
     static Task task(String id) {

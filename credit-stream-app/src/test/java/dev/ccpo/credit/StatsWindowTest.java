@@ -32,7 +32,7 @@ class StatsWindowTest {
     }
 
     static CreditSettings.Stats stats(long graceMs, String history, int windows, long maxWaitMs) {
-        return new CreditSettings.Stats(60_000L, graceMs, history, windows, 1.0, maxWaitMs, 120_000L, 1);
+        return new CreditSettings.Stats(60_000L, graceMs, history, windows, 1, maxWaitMs, 120_000L, 1);
     }
 
     static RolloutStats windowRecord(List<RolloutStats> l, long windowEndMs) {
@@ -80,7 +80,9 @@ class StatsWindowTest {
         assertEquals(6, th.getHistoryCount());
         assertEquals(1.0 / 3, th.getGlobalMean(), TOL);
         assertEquals(Math.sqrt(5.0 / 9), th.getGlobalStd(), TOL);
-        assertEquals(Math.tanh(1.0), th.getShapedReward(), TOL, "6 < 10 samples: warm-up, z = raw Delta = 1");
+        assertEquals(1.0, th.getShapedReward(), TOL, "6 < 10 samples: warm-up, r = raw Delta = 1 (no tanh)");
+        assertNull(find(l, 0, 1).getGate(), "warm-up: no gate");
+        assertEquals(1.0, find(l, 0, 1).getShapedReward(), TOL, "warm-up: the Reasoner's r = raw R_joint");
     }
 
     @Test
@@ -91,21 +93,27 @@ class StatsWindowTest {
         h.group("gA", jA, new double[10], 1_000);
         // Window B [60 s, 120 s): Delta = joint = [1,1,1,1] -> mean 1, variance 0.
         assertEquals(8, h.group("gB", new double[]{1, 1, 1, 1}, new double[4], 61_000).size());
-        // gC at 121 s closes B. beta = .99^1: mu = .99*.5 + .01*1 = .505;
-        // var = .99*.25 + .01*0 + .99*.01*(1 - .5)^2 = .2475 + .002475 = .249975; count 14.
-        List<AgentAdvantage> l = h.group("gC", new double[]{1, 0}, new double[2], 121_000);
+        // gC at 121 s closes B (one group, history.batch.groups 1: beta = .99^1). Reference form:
+        // mu = .99*.5 + .01*1 = .505; m2 = .99*.25 + .01*0 = .2475; count 14.
+        // gC is the sigma-floor example: joint [1,1,0,0], solo [0,1,1,0].
+        List<AgentAdvantage> l = h.group("gC", new double[]{1, 1, 0, 0}, new double[]{0, 1, 1, 0}, 121_000);
         AgentAdvantage th = find(l, 0, 0);
-        double mu = 0.505, sd = Math.sqrt(0.249975);
+        double mu = 0.505, sd = Math.sqrt(0.2475);
         assertEquals(14, th.getHistoryCount());
         assertEquals(mu, th.getGlobalMean(), TOL);
         assertEquals(sd, th.getGlobalStd(), TOL);
         assertEquals(Math.tanh((1 - mu) / (sd + 1e-6)), th.getShapedReward(), TOL);
-        // Reasoner: joint history equals Delta's here; solo history mean 0, std 0 -> z_solo = 0.
-        // gate g = sigmoid(mu/(sd + 1e-6)); r2(k=0) = g * (1 - mu)/(sd + 1e-6).
+        // Reasoner: joint history equals Delta's here; solo history all zeros: m2 0 <= 1e-6 -> sigma 1 (reference
+        // floor), z_solo = solo/(1 + 1e-6). gate g = sigmoid(mu/(sd + 1e-6)) = .73401; r2(k=0) = g (1 - mu)/(sd + 1e-6).
         AgentAdvantage re = find(l, 0, 1);
         double g = 1 / (1 + Math.exp(-mu / (sd + 1e-6)));
         assertEquals(g, re.getGate(), TOL);
         assertEquals(g * (1 - mu) / (sd + 1e-6), re.getShapedReward(), TOL);
+        // The Reasoner's advantages, worked by hand in CreditRuleTest.sigmaFloor_referenceExample_noSignFlips:
+        // [.699, 1.006, -.699, -1.006] (a 1e-6 floor gave [-.866, .866, .866, -.866]).
+        double[] a = new double[4];
+        for (int k = 0; k < 4; k++) a[k] = find(l, k, 1).getAdvantage();
+        assertArrayEquals(new double[]{0.699, 1.006, -0.699, -1.006}, a, 1e-3);
     }
 
     @Test
@@ -151,7 +159,7 @@ class StatsWindowTest {
         // Two input partitions; the driver only feeds partition 0, so partition 1 never reports a watermark:
         // no window can close (the stats wait for every partition) until partition 1 counts as idle
         // (silent for history.max.wait.ms / 2 = 5 s of wall clock).
-        start(new CreditSettings.Stats(60_000L, 0L, "ema", 10, 1.0, 10_000L, 120_000L, 2));
+        start(new CreditSettings.Stats(60_000L, 0L, "ema", 10, 1, 10_000L, 120_000L, 2));
         h.send("g1", new double[]{1, 0}, new double[]{0, 0}, 1_000);
         h.tick(60_000);
         assertTrue(h.out.isEmpty(), "own window passed, but no stats: partition 1 has not passed 0 s");
@@ -161,6 +169,31 @@ class StatsWindowTest {
         assertEquals(4, h.out.readValuesToList().size());
         assertEquals(1, h.counters.get("stats.idle-close"));
         assertEquals(0, h.counters.get("groups.history-timeout"), "released by the stats, not by the group fallback");
+    }
+
+    @Test
+    void groupOfAPartitionThatTheIdleFallbackLeftBehind_countsOnceInTheFirstOpenWindow() {
+        // As above: partition 1 is idle, so window [0, 60 s) closes without it. Then partition 1's group g-p1
+        // (event time 30 s, its watermark 30 s: on time by its own order) reaches the stats task: its window is
+        // closed, so it counts in the first open one, [60 s, 120 s), and is not left out.
+        start(new CreditSettings.Stats(60_000L, 0L, "ema", 10, 1, 10_000L, 120_000L, 2));
+        h.send("g1", new double[]{1, 0}, new double[]{0, 0}, 1_000);
+        h.tick(60_000);
+        h.driver.advanceWallClockTime(Duration.ofMillis(5_000));
+        h.settle();
+        assertEquals(1, h.counters.get("stats.idle-close"));
+        var repartition = h.driver.createInputTopic("ccpo-credit-test-" + CreditTopology.STATS_REPARTITION + "-repartition",
+                new org.apache.kafka.common.serialization.StringSerializer(), new org.apache.kafka.common.serialization.StringSerializer());
+        repartition.pipeInput("thinker", StatsMessage.signals(1, 30_000, 30_000, "thinker", Stat.of(new double[]{1, 1}),
+                Stat.of(new double[]{1, 1}), Stat.of(new double[]{0, 0}), "g-p1").encode(), 30_000);
+        assertEquals(1, h.counters.get("stats.after-idle-close"));
+        h.tick(120_000);  // partition 0 passes 120 s; partition 1 still idle: [60 s, 120 s) closes
+        h.driver.advanceWallClockTime(Duration.ofMillis(5_000));
+        h.settle();
+        RolloutStats w = windowRecord(h.stats.readValuesToList(), 120_000);
+        assertEquals(2, w.getCredit().getCount(), "g-p1's two episodes, in the first open window");
+        assertEquals(4, w.getCreditHistory().getCount(), "g1 and g-p1: every group counted once");
+        assertEquals(0, h.counters.get(StatsProcessor.EXCLUDED));
     }
 
     @Test
@@ -178,13 +211,42 @@ class StatsWindowTest {
     }
 
     @Test
-    void lateGroup_normalizedButNotCounted() {
+    void lateGroup_countsOnceInTheWindowOpenWhenItCompletes() {
         start(stats(0, "ema", 10, 120_000));
-        h.group("g1", new double[]{1, 0}, new double[]{0, 0}, 61_000);  // stream time 61 s: window [0, 60 s) closed
-        // g0's event time 5 s is in the closed window: late by its own partition's watermark.
+        h.group("g1", new double[]{1, 0}, new double[]{0, 0}, 61_000);  // stream time 120 s: windows to 120 s closed
+        // g0's event time 5 s is in a closed window: late by its own partition's watermark (120 s). It is
+        // normalized with the history before its own window (empty) and counted in the window open at
+        // 120 s - grace 0: [120 s, 180 s).
         List<AgentAdvantage> l = h.group("g0", new double[]{1, 1}, new double[]{0, 0}, 5_000);
         assertEquals(4, l.size());
         assertEquals(1, h.counters.get("stats.late"));
+        h.tick(180_000);  // closes [120 s, 180 s)
+        RolloutStats w = windowRecord(h.stats.readValuesToList(), 180_000);
+        assertEquals(2, w.getCredit().getCount(), "g0's two episodes count in the window open when it completed");
+        assertEquals(1.0, w.getCredit().getMean(), TOL);
+        // History: g1's window [60 s, 120 s) initialized it (Delta [1,0]: n 2, mean .5, var .25), then g0's
+        // (mean 1, var 0, one group: beta .99): mean .99*.5 + .01*1 = .505, count 4: every group counted once.
+        assertEquals(4, w.getCreditHistory().getCount());
+        assertEquals(0.505, w.getCreditHistory().getMean(), TOL);
+        assertEquals(0, h.counters.get(StatsProcessor.EXCLUDED));
+    }
+
+    @Test
+    void decayPerLearnerBatch_derivedFromTheGroupsAWindowHolds() {
+        // history.batch.groups = 2. Window A (two groups, Delta [1,1] and [0,0]) initializes: mean .5, var .25.
+        // Window B holds four groups of Delta [1,1]: 4/2 = 2 learner batches -> beta = .99^2 = .9801, the same as
+        // the reference folding two batches of mean 1, var 0 one after the other:
+        //   batch 1: mu = .99*.5 + .01 = .505, m2 = .99*.25 = .2475; batch 2: mu = .99*.505 + .01 = .50995,
+        //   m2 = .99*.2475 = .245025. And .9801*.5 + .0199*1 = .50995, .9801*.25 = .245025.
+        start(new CreditSettings.Stats(60_000L, 0L, "ema", 10, 2, 120_000L, 120_000L, 1));
+        h.send("a1", new double[]{1, 1}, new double[2], 1_000);
+        h.send("a2", new double[]{0, 0}, new double[2], 2_000);
+        for (int i = 0; i < 4; i++) h.send("b" + i, new double[]{1, 1}, new double[2], 61_000 + i * 1_000);
+        AgentAdvantage c = find(h.group("c", new double[]{1, 0}, new double[2], 121_000).stream()
+                .filter(x -> x.getGroupId().equals("c")).toList(), 0, 0);
+        assertEquals(12, c.getHistoryCount());
+        assertEquals(0.50995, c.getGlobalMean(), TOL);
+        assertEquals(Math.sqrt(0.245025), c.getGlobalStd(), TOL);
     }
 
     @Test

@@ -61,6 +61,7 @@ public final class Demo {
                 .integer("groups.per.version", 2, 1, 1000, "Groups per learner step; one step = one new policy version.")
                 .integer("max.new.tokens", 40, 8, 256, "Max tokens per turn (the Thinker's plan is about 36 characters).")
                 .decimal("temperature", 0.7, 0.1, 2.0, "Sampling temperature of rollouts and counterfactuals (the learner's ratios use the same).")
+                .integer("alternate.steps", 10, 0, 1_000_000, "Learner steps per role before switching to the other (the reference's schedule: 10); 0 = both roles every step.")
                 .decimal("rl.lr", 5e-5, 1e-7, 1e-1, "Learning rate of the RL updates (2e-4 was measured to degrade the warm start).")
                 .integer("warm.steps", 2000, 0, 1_000_000, "Supervised warm-start steps (0 = RL from a random model); 2000 gives ~53% held-out team accuracy.")
                 .integer("warm.batch", 48, 3, 4096, "Examples per warm-start step (three per task).")
@@ -70,7 +71,7 @@ public final class Demo {
                 .integer("eval.tasks", 200, 1, 100_000, "Held-out tasks per evaluation.")
                 .integer("eval.every", 25, 1, 1000, "Evaluate every N policy versions.")
                 .integer("stats.window.ms", 2000, 100, 3_600_000, "The credit app's statistics window (short: a group leaves once the window before its own has closed).")
-                .integer("stats.window.grace.ms", 500, 0, 3_600_000, "The credit app's window grace; a group whose counterfactual arrives later than this is credited but not counted in the statistics.")
+                .integer("stats.window.grace.ms", 500, 0, 3_600_000, "The credit app's window grace; a group whose counterfactual arrives later than this is credited as of its window but counted in a later window of the statistics.")
                 .string("service.heap", "768m", "-Xmx of each service process.")
                 .bool("analytics", true, "Serve the live analytics page (analytics module) while the demo runs.")
                 .integer("analytics.port", 8090, 0, 65535, "Port of the live analytics page; 0 = any free port.")
@@ -127,6 +128,8 @@ public final class Demo {
     private final Config cfg;
     private final PrintStream out;
     private final Path workDir;
+    /** The credit app's HTTP port (/stats), chosen free when the services start. */
+    private int creditHttpPort;
 
     public Demo(Config cfg, PrintStream out) {
         // The demo JVM and three PyTorch services share the cores: OpenMP threads spin-waiting on each other made every
@@ -198,6 +201,7 @@ public final class Demo {
                 String summary = analytics == null ? "" : settledSummary(analytics, monitor);
                 if (analytics != null) observer.settled(analytics.url(), monitor);
                 MetricsTable metrics = DemoReport.write(reportDir, evaluations, monitor, out);
+                java.nio.file.Files.writeString(reportDir.resolve("credit-stats.json"), creditStats.toPrettyString());
                 return new Outcome(mode, evaluations, rl.versions(), reportDir, monitor.counts(), monitor.workerVersions(), metrics, summary,
                         rl, monitor.latency());
             } finally {
@@ -284,7 +288,12 @@ public final class Demo {
         List<String> common = List.of("--" + CommonKeys.BOOTSTRAP_SERVERS + "=" + cluster.bootstrapServers(),
                 "--" + CommonKeys.REGISTRY_URL + "=" + cluster.registryUrl());
         Function<String, List<String>> base = service -> concat(common, credentials.get(service).toArray(String[]::new));
-        ServiceSettings settings = serviceSettings(model, prompts, runDir, mode);
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+            creditHttpPort = free.getLocalPort();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("no free port for the credit app's /stats", e);
+        }
+        ServiceSettings settings = serviceSettings(model, prompts, runDir, mode, creditHttpPort);
         List<ServiceProcess> started = new ArrayList<>();
         try {
             // learner and credit first: the generator's staleness bound waits for the learner's weights
@@ -310,7 +319,7 @@ public final class Demo {
      * The demo's settings of the four services, in one place: the pipeline passes them to the service processes, and
      * {@link SyncLoop} parses the same arguments with the same services' config specs, so both do the same work.
      */
-    ServiceSettings serviceSettings(Path model, Path prompts, Path runDir, String mode) {
+    ServiceSettings serviceSettings(Path model, Path prompts, Path runDir, String mode, int creditHttpPort) {
         String modelId = "--model.id=" + model.getFileName();
         String seed = "--seed=" + cfg.longValue("seed");
         String temperature = "--temperature=" + cfg.decimal("temperature");
@@ -318,10 +327,12 @@ public final class Demo {
         String colocated = "--" + TorchThreads.COLOCATED_KEY + "=" + PYTORCH_PROCESSES;
         List<String> learner = List.of("--model.dir=" + model, modelId, "--roles=thinker,reasoner", "--device=cpu", colocated,
                 "--lr=" + cfg.decimal("rl.lr"), "--lr.warmup.steps=0", "--batch.groups=" + cfg.integer("groups.per.version"),
-                "--micro.batch.size=16", "--alternate.steps=0", "--publish.every=1", "--max.policy.lag=6", temperature, seed,
+                "--micro.batch.size=16", "--alternate.steps=" + cfg.integer("alternate.steps"), "--publish.every=1", "--max.policy.lag=6", temperature, seed,
                 "--checkpoint.dir=" + runDir.resolve("checkpoints"), "--checkpoint.every=5", "--weights.dir=" + runDir.resolve("weights"));
-        List<String> credit = List.of("--application.id=" + creditAppId(mode), "--credit.mode=" + mode, "--http.port=0",
+        List<String> credit = List.of("--application.id=" + creditAppId(mode), "--credit.mode=" + mode, "--http.port=" + creditHttpPort,
                 "--group.grace.ms=120000",
+                // the learner's batch: the history decays history.decay per learner batch whatever the window length
+                "--history.batch.groups=" + cfg.integer("groups.per.version"),
                 // short windows: a group leaves once its window closed, and the generator waits on the learner
                 "--stats.window.ms=" + cfg.integer("stats.window.ms"), "--stats.window.grace.ms=" + cfg.integer("stats.window.grace.ms"),
                 // its own state folder, wiped with the run: a fresh cluster must not meet the last run's stores
@@ -348,8 +359,28 @@ public final class Demo {
         byName.get("counterfactual").stop(60);
         awaitUpTo30s(() -> monitor.count("advantages") >= 2 * monitor.count("trajectories") // one per role
                 && (monitor.count("trajectories") == 0 || monitor.count("rollout-stats") > 0));
+        creditStats = creditStats();
+        com.fasterxml.jackson.databind.JsonNode c = creditStats.path("counters");
+        out.printf("      credit statistics: %d groups left out of the global history (stats.excluded); %d late and %d after an"
+                        + " idle close counted in a later window; %d groups credited%n", c.path("stats.excluded").asLong(-1),
+                c.path("stats.late").asLong(0), c.path("stats.after-idle-close").asLong(0),
+                c.path("groups.complete").asLong(0) + c.path("groups.incomplete").asLong(0));
         byName.get("credit").stop(60);
         byName.get("learner").stop(60);
+    }
+
+    /** The credit app's counters and statistics at the end of the run (its /stats), written to the report. */
+    private com.fasterxml.jackson.databind.JsonNode creditStats = com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+
+    private com.fasterxml.jackson.databind.JsonNode creditStats() throws InterruptedException {
+        try {
+            java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://127.0.0.1:" + creditHttpPort + "/stats")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            return new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body());
+        } catch (java.io.IOException e) {
+            out.println("      credit statistics: /stats unreadable: " + e.getMessage());
+            return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+        }
     }
 
     private static void awaitUpTo30s(java.util.function.BooleanSupplier done) throws InterruptedException {

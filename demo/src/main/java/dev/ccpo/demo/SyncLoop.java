@@ -69,7 +69,7 @@ public final class SyncLoop {
         out.println("[1/3] warm start");
         Path model = d.warmStart(prompts);
         String mode = demo.string("credit.mode");
-        Demo.ServiceSettings settings = d.serviceSettings(model, promptsDir, workDir.resolve("run-sync"), mode);
+        Demo.ServiceSettings settings = d.serviceSettings(model, promptsDir, workDir.resolve("run-sync"), mode, 0);
         Config gen = parse(GeneratorApp.spec(), settings.generator());
         Config cf = parse(CounterfactualApp.spec(), settings.counterfactual());
         CreditSettings credit = CreditSettings.from(parse(CreditSettings.spec(), settings.credit()));
@@ -119,7 +119,7 @@ public final class SyncLoop {
                         for (CounterfactualOutcome o : counterfactuals.compute(t)) byAgent.put(o.getMaskedAgentId(), o);
                         episodes.add(new GroupCredit.Episode(t, byAgent));
                     }
-                    GroupCredit.Result r = GroupCredit.compute(episodes, true, history, credit.mode(), credit.alpha(), credit.eta());
+                    GroupCredit.Result r = GroupCredit.compute(episodes, true, history, credit.rule());
                     batch.addAll(r.advantages());
                     r.signals().forEach((k, v) -> signals.computeIfAbsent(k, x -> new ArrayList<>()).add(v));
                     trajectories += group.size();

@@ -45,10 +45,12 @@ public final class GeneratorApp {
                 .integer("synthetic.steps", 2, 1, 16, "Operations per synthetic arithmetic task.")
                 .choice("topology", "THINK_REASON", "Team topology.", "THINK_REASON", "VOTING")
                 .integer("voters", 3, 1, 64, "Voters for the VOTING topology.")
+                .choice("voting.policies", "shared", "VOTING: one policy for all voters (weights role 'voter'), or per-voter: voter k samples with its own policy (weights role 'voter<k>'; run the learner with --roles=voter0,voter1,...).", "shared", "per-voter")
                 .integer("group.size", 8, 1, 1024, "G: rollouts per task (one GRPO group).")
                 .decimal("temperature", 1.0, 0.0, 10.0, "Sampling temperature.")
                 .decimal("top.p", 1.0, 0.0, 1.0, "Nucleus sampling top-p.")
                 .integer("max.new.tokens", 256, 1, 65_536, "Max generated tokens per turn.")
+                .bool("stop.when.truncated", true, "A turn that hits max.new.tokens ends its episode: later agents get an empty turn and the reward is 0 (reference stop_when_truncated); the turn is marked truncated.")
                 .longKey("seed", 0L, Long.MIN_VALUE, "Base sampling seed; group seeds derive from it and the groupId.")
                 .string("model.dir", "", "Base checkpoint folder (config.json, tokenizer, safetensors). Required.")
                 .string("model.id", "", "Identifies the base model; weights records for another model id are refused. Required.")
@@ -63,6 +65,12 @@ public final class GeneratorApp {
                 .integer("max.request.size", 8_388_608, 1024, 104_857_600, "Producer max request size in bytes."), 1);
     }
 
+    /** The team of the config: THINK_REASON, or VOTING with voters sharing one policy or each with its own. */
+    static TeamSpec team(Config cfg) {
+        return Topology.valueOf(cfg.string("topology")) == Topology.THINK_REASON ? TeamSpec.thinkReason()
+                : TeamSpec.voting(cfg.integer("voters"), cfg.string("voting.policies").equals("per-voter"));
+    }
+
     public static void main(String[] args) throws Exception {
         Config cfg = Cli.configOrExit(spec(), args);
         System.out.println("generator: " + TorchThreads.apply(cfg));
@@ -72,7 +80,7 @@ public final class GeneratorApp {
         RecordSerdes serdes = RecordSerdes.fromConfig(cfg);
         Map<String, Object> kafka = cfg.kafkaClientProperties();
 
-        TeamSpec team = TeamSpec.of(Topology.valueOf(cfg.string("topology")), cfg.integer("voters"));
+        TeamSpec team = team(cfg);
         Map<String, ChatModel> initial = new LinkedHashMap<>();
         for (String role : team.policyKeys()) initial.put(role, CausalLM.open(Path.of(modelDir), Devices.pick(cfg.string("device"))));
         // One version kept: each new version is written into the role's model in place, between groups.
@@ -97,7 +105,7 @@ public final class GeneratorApp {
             TaskSource source = source(cfg, kafka, serdes, dlq, workerId);
             SamplingParams params = new SamplingParams((float) cfg.decimal("temperature"), (float) cfg.decimal("top.p"),
                     cfg.integer("max.new.tokens"), List.of(), cfg.longValue("seed"));
-            GroupGenerator gen = new GroupGenerator(new TeamRunner(team, prompts(cfg), verifier), workerId,
+            GroupGenerator gen = new GroupGenerator(new TeamRunner(team, prompts(cfg), verifier, cfg.bool("stop.when.truncated")), workerId,
                     cfg.integer("group.size"), params, cfg.longValue("seed"));
             GeneratorLoop loop = new GeneratorLoop(source, gen, policies, versions, producer, serdes.trajectory(),
                     cfg.string(CommonKeys.TOPIC_TRAJECTORIES), cfg.integer("groups.per.version"), cfg.integer("max.policy.lag"),

@@ -4,6 +4,7 @@ import dev.ccpo.avro.Topology;
 import dev.ccpo.avro.Trajectory;
 import dev.ccpo.avro.Turn;
 import dev.ccpo.policy.ChatModel;
+import dev.ccpo.policy.Completion;
 import dev.ccpo.policy.SamplingParams;
 import dev.ccpo.policy.data.TaskRecord;
 import dev.ccpo.policy.team.AgentTurn;
@@ -77,6 +78,7 @@ public final class GroupGenerator {
         List<Float> lp = new ArrayList<>(t.logProbs().length);
         for (float v : t.logProbs()) lp.add(v);
         return Turn.newBuilder().setAgentId(t.agentId()).setRole(t.role()).setPromptTokenIds(prompt)
-                .setOutputTokenIds(output).setBehaviourLogProbs(lp).setText(t.text()).build();
+                .setOutputTokenIds(output).setBehaviourLogProbs(lp).setText(t.text())
+                .setTruncated(t.finishReason() == Completion.FinishReason.LENGTH).build();
     }
 }

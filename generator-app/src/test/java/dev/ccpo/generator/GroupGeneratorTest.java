@@ -2,7 +2,9 @@ package dev.ccpo.generator;
 
 import dev.ccpo.avro.Topology;
 import dev.ccpo.avro.Trajectory;
+import dev.ccpo.policy.Completion;
 import dev.ccpo.policy.SamplingParams;
+import dev.ccpo.policy.team.AgentTurn;
 import dev.ccpo.policy.data.TaskRecord;
 import dev.ccpo.policy.reward.AnswerKind;
 import dev.ccpo.policy.reward.Verifier;
@@ -21,6 +23,14 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 class GroupGeneratorTest {
     private static final TaskRecord TASK = new TaskRecord("t/1", "synthetic-arith", "What is 1+1?", "2", AnswerKind.NUMERIC);
+
+    @Test
+    void aTurnThatStoppedAtTheLengthLimitIsMarkedTruncated() {
+        for (Completion.FinishReason f : Completion.FinishReason.values()) {
+            AgentTurn t = new AgentTurn(0, "thinker", new int[]{1}, new int[]{2, 3}, new float[]{-0.1f, -0.2f}, "ab", f);
+            assertEquals(f == Completion.FinishReason.LENGTH, GroupGenerator.toTurn(t).getTruncated(), f.toString());
+        }
+    }
 
     @Test
     void groupHasGConsistentValidTrajectories() {

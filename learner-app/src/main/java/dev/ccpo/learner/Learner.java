@@ -164,7 +164,7 @@ public final class Learner implements AutoCloseable {
         Map<PolicyTrainer, List<AgentAdvantage>> byTrainer = new LinkedHashMap<>();
         for (GroupBatcher.Item item : s.items()) {
             AgentAdvantage r = item.rec();
-            String role = r.getRole().toString();
+            String role = policyKey(r, trainers.keySet());
             PolicyTrainer t = trainers.get(role);
             if (t == null || (active != null && !active.equals(role)) || r.getOutputTokenIds().isEmpty() || item.rejected() != null) {
                 frozenSkipped++; // frozen role this step, unknown role, nothing to score or dead-lettered: counted, not trained
@@ -186,6 +186,15 @@ public final class Learner implements AutoCloseable {
     }
 
     /**
+     * The policy a record trains: its agent's own, role + agentId (e.g. "voter2", one policy per voter: the generator's
+     * voting.policies=per-voter with --roles=voter0,voter1,...), when this learner has it, else its role's.
+     */
+    static String policyKey(AgentAdvantage r, java.util.Set<String> policies) {
+        String own = r.getRole().toString() + r.getAgentId();
+        return policies.contains(own) ? own : r.getRole().toString();
+    }
+
+    /**
      * Why a decoded record must not be trained on (it would put NaN into the weights or index outside the model),
      * or null: a non-finite advantage, non-finite or missing behaviour log-probs, token ids outside the vocabulary,
      * or more tokens than the model has positions.
@@ -195,7 +204,7 @@ public final class Learner implements AutoCloseable {
         List<Integer> out = r.getOutputTokenIds(), prompt = r.getPromptTokenIds();
         try {
             TrajectoryValidation.checkLogProbs(r.getAgentId(), out, r.getBehaviourLogProbs());
-            PolicyTrainer t = trainers.get(r.getRole().toString());
+            PolicyTrainer t = trainers.get(policyKey(r, trainers.keySet()));
             if (t == null) return null; // a role this learner does not train is skipped, not rejected
             ModelConfig mc = t.model().config();
             if (prompt.size() + out.size() > mc.maxPositionEmbeddings())

@@ -7,5 +7,9 @@ package dev.ccpo.policy;
  * promptTokenIds is the full templated prompt.
  */
 public record Completion(int[] promptTokenIds, int[] outputTokenIds, float[] logProbs, String text, FinishReason finishReason) {
-    public enum FinishReason { END_OF_TURN, STOP_STRING, LENGTH }
+    /** Why sampling stopped; SKIPPED: not sampled, the episode ended at an earlier turn's length limit (TeamRunner). */
+    public enum FinishReason { END_OF_TURN, STOP_STRING, LENGTH, SKIPPED }
+
+    /** The empty turn of an agent whose episode ended before its turn. */
+    public static Completion skipped() { return new Completion(new int[0], new int[0], new float[0], "", FinishReason.SKIPPED); }
 }

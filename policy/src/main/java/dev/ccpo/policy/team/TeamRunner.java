@@ -39,11 +39,23 @@ public final class TeamRunner {
     private final TeamSpec team;
     private final PromptLibrary prompts;
     private final Verifier verifier;
+    private final boolean stopWhenTruncated;
 
+    /** A runner that ends an episode at a turn that hit the length limit (the reference's stop_when_truncated). */
     public TeamRunner(TeamSpec team, PromptLibrary prompts, Verifier verifier) {
+        this(team, prompts, verifier, true);
+    }
+
+    /**
+     * @param stopWhenTruncated when a turn stops at the length limit (finish reason LENGTH), the episode ends there:
+     *                          the agents of later stages get an empty turn (finish reason SKIPPED, no model call),
+     *                          so the team answer is empty and the reward 0 (reference: stop_when_truncated)
+     */
+    public TeamRunner(TeamSpec team, PromptLibrary prompts, Verifier verifier, boolean stopWhenTruncated) {
         this.team = Objects.requireNonNull(team);
         this.prompts = Objects.requireNonNull(prompts);
         this.verifier = Objects.requireNonNull(verifier);
+        this.stopWhenTruncated = stopWhenTruncated;
     }
 
     public TeamSpec team() { return team; }
@@ -67,6 +79,10 @@ public final class TeamRunner {
             for (int k = 0; k < groupSize; k++) {
                 for (AgentSpec agent : team.agents()) {
                     if (agent.stage() != stage) continue;
+                    if (stopWhenTruncated && truncated(outputs[k])) {
+                        outputs[k][agent.agentId()] = Completion.skipped();
+                        continue;
+                    }
                     String thought = earlierOutputs(outputs[k], stage);
                     requests.add(new Request(k, agent, prompts.render(agent.template(), agent.role(), task, thought)));
                 }
@@ -170,6 +186,12 @@ public final class TeamRunner {
 
     private double reward(TaskRecord task, String answer) {
         return !answer.isEmpty() && verifier.equivalent(answer, task.referenceAnswer(), task.answerKind()) ? 1.0 : 0.0;
+    }
+
+    /** True when a turn already taken in the episode stopped at the length limit. */
+    private static boolean truncated(Completion[] episodeOutputs) {
+        for (Completion c : episodeOutputs) if (c != null && c.finishReason() == Completion.FinishReason.LENGTH) return true;
+        return false;
     }
 
     /** What earlier stages wrote, for the {thought} placeholder. */

@@ -32,10 +32,12 @@ final class ScriptedChatModel implements ChatModel {
         for (int i = 0; i < conversations.size(); i++) {
             String prompt = conversations.get(i).stream().map(ChatMessage::content).reduce("", (a, b) -> a + "\n" + b);
             String text = script.reply(conversations.get(i), i, params.seed());
+            boolean cut = text.length() > params.maxNewTokens();  // a real model stops at the length limit
+            if (cut) text = text.substring(0, params.maxNewTokens());
             float[] logProbs = new float[text.length()];
             java.util.Arrays.fill(logProbs, -0.25f);
             out.add(new Completion(prompt.chars().limit(64).toArray(), text.chars().toArray(), logProbs, text,
-                    Completion.FinishReason.END_OF_TURN));
+                    cut ? Completion.FinishReason.LENGTH : Completion.FinishReason.END_OF_TURN));
         }
         return out;
     }

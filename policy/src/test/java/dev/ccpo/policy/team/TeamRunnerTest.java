@@ -17,6 +17,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import dev.ccpo.policy.ChatMessage;
+import dev.ccpo.policy.Completion;
 import dev.ccpo.policy.ChatModel;
 import dev.ccpo.policy.SamplingParams;
 import dev.ccpo.policy.data.ArithmeticTask;
@@ -79,6 +80,35 @@ class TeamRunnerTest {
             assertEquals(reasoner.outputTokenIds().length, reasoner.logProbs().length);
             assertTrue(reasoner.promptTokenIds().length > 0);
         }
+    }
+
+    @Test
+    void aThinkerTurnAtTheLengthLimitEndsTheEpisode_referenceStopWhenTruncated() {
+        // Episodes 1 and 3: the Thinker rambles past max.new.tokens (64) -> LENGTH; their Reasoners are not called,
+        // get an empty SKIPPED turn, and the episode scores 0. With stopWhenTruncated=false they answer from the cut plan.
+        String ramble = "x".repeat(100);
+        ScriptedChatModel model = new ScriptedChatModel((conversation, row, seed) -> {
+            if (ScriptedChatModel.system(conversation).contains("Thinker in a team")) return row % 2 == 1 ? ramble : arith.plan();
+            Matcher m = LAST_RESULT.matcher(ScriptedChatModel.user(conversation));
+            return m.find() ? "Following the plan, \\boxed{" + m.group(1) + "}" : "\\boxed{" + arith.answer() + "}";
+        });
+        TeamRunner runner = new TeamRunner(TeamSpec.thinkReason(), new PromptLibrary(), verifier, true);
+        List<Episode> group = runner.runGroup(arith.task(), TeamRunner.shared(runner.team(), model), PARAMS, 4, 99L);
+        assertEquals(2, model.calls.get(1).conversations().size(), "only the two untruncated episodes' Reasoners run");
+        for (int k = 0; k < 4; k++) {
+            Episode e = group.get(k);
+            boolean truncated = k % 2 == 1;
+            assertEquals(truncated ? Completion.FinishReason.LENGTH : Completion.FinishReason.END_OF_TURN, e.turns().get(0).finishReason());
+            assertEquals(truncated ? Completion.FinishReason.SKIPPED : Completion.FinishReason.END_OF_TURN, e.turns().get(1).finishReason());
+            assertEquals(truncated ? 0.0 : 1.0, e.reward(), "episode " + k);
+            if (truncated) assertEquals(0, e.turns().get(1).outputTokenIds().length);
+        }
+        ScriptedChatModel again = new ScriptedChatModel((conversation, row, seed) ->
+                ScriptedChatModel.system(conversation).contains("Thinker in a team") ? ramble : "\\boxed{" + arith.answer() + "}");
+        TeamRunner going = new TeamRunner(TeamSpec.thinkReason(), new PromptLibrary(), verifier, false);
+        List<Episode> on = going.runGroup(arith.task(), TeamRunner.shared(going.team(), again), PARAMS, 2, 99L);
+        assertEquals(4, again.calls.get(0).conversations().size() + again.calls.get(1).conversations().size());
+        assertEquals(1.0, on.get(0).reward(), "without stopWhenTruncated the Reasoner still answers");
     }
 
     @Test
