@@ -17,7 +17,7 @@ public final class CommonKeys {
 
     /** A spec for the named service with the common keys already in it. */
     public static ConfigSpec spec(String service) {
-        return new ConfigSpec(service)
+        return dev.ccpo.worker.ValueDomains.addKeys(new ConfigSpec(service))
                 .string(BOOTSTRAP_SERVERS, "localhost:9092", "Kafka bootstrap servers, host:port[,host:port...].")
                 .string(REGISTRY_URL, "http://localhost:8081", "Confluent-compatible schema registry URL.")
                 .string(REGISTRY_USER_INFO, "", "user:password for the registry's HTTP basic auth; empty for none.")
