@@ -48,6 +48,8 @@ public final class GeneratorApp {
                 .decimal("temperature", 1.0, 0.0, 10.0, "Sampling temperature.")
                 .decimal("top.p", 1.0, 0.0, 1.0, "Nucleus sampling top-p.")
                 .integer("max.new.tokens", 256, 1, 65_536, "Max generated tokens per turn.")
+                .integer("max.prompt.tokens", 4096, 1, 1_000_000, "A task whose prompt (chat template applied) is longer is dead-lettered before any tensor is allocated.")
+                .longKey("generation.time.limit.ms", 600_000L, 0L, "A model call still sampling after this long fails its task, which is dead-lettered (0 = no limit).")
                 .longKey("seed", 0L, Long.MIN_VALUE, "Base sampling seed; group seeds derive from it and the groupId.")
                 .string("model.dir", "", "Base checkpoint folder (config.json, tokenizer, safetensors). Required.")
                 .string("model.id", "", "Identifies the base model; weights records for another model id are refused. Required.")
@@ -93,7 +95,8 @@ public final class GeneratorApp {
             DeadLetterPublisher dlq = new DeadLetterPublisher(producer, serdes.deadLetter(), cfg.string(CommonKeys.TOPIC_DLQ), "generator-" + workerId);
             TaskSource source = source(cfg, kafka, serdes, dlq, workerId);
             SamplingParams params = new SamplingParams((float) cfg.decimal("temperature"), (float) cfg.decimal("top.p"),
-                    cfg.integer("max.new.tokens"), List.of(), cfg.longValue("seed"));
+                    cfg.integer("max.new.tokens"), List.of(), cfg.longValue("seed"))
+                    .withLimits(cfg.integer("max.prompt.tokens"), cfg.longValue("generation.time.limit.ms"));
             GroupGenerator gen = new GroupGenerator(new TeamRunner(team, prompts(cfg), verifier), workerId,
                     cfg.integer("group.size"), params, cfg.longValue("seed"));
             GeneratorLoop loop = new GeneratorLoop(source, gen, policies, versions, producer, serdes.trajectory(),

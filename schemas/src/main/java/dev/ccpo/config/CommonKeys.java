@@ -17,7 +17,7 @@ public final class CommonKeys {
 
     /** A spec for the named service with the common keys already in it. */
     public static ConfigSpec spec(String service) {
-        return dev.ccpo.worker.ValueDomains.addKeys(new ConfigSpec(service))
+        ConfigSpec spec = new ConfigSpec(service)
                 .string(BOOTSTRAP_SERVERS, "localhost:9092", "Kafka bootstrap servers, host:port[,host:port...].")
                 .string(REGISTRY_URL, "http://localhost:8081", "Confluent-compatible schema registry URL.")
                 .string(REGISTRY_USER_INFO, "", "user:password for the registry's HTTP basic auth; empty for none.")
@@ -28,5 +28,6 @@ public final class CommonKeys {
                 .string(TOPIC_ADVANTAGES, "ccpo.advantages", "Topic of AgentAdvantage records.")
                 .string(TOPIC_WEIGHTS, "ccpo.weights", "Topic of PolicyWeights records (compacted).")
                 .string(TOPIC_DLQ, "ccpo.dlq", "Dead-letter topic: records that could not be processed, with the reason.");
+        return dev.ccpo.worker.ValueDomains.addKeys(spec);
     }
 }
