@@ -53,8 +53,10 @@ public final class CounterfactualApp {
 
     public static void main(String[] args) throws Exception {
         Config cfg = Cli.configOrExit(spec(), args);
-        String modelDir = required(cfg, "model.dir");
-        String modelId = required(cfg, "model.id");
+        Cli.folderOrExit(cfg, "model.dir", true);
+        String modelDir = cfg.string("model.dir");
+        String modelId = Cli.requiredOrExit(cfg, "model.id");
+        Cli.brokerOrExit(cfg);
         String workerId = cfg.string("worker.id");
         String device = cfg.string("device");
         RecordSerdes serdes = RecordSerdes.fromConfig(cfg);
@@ -120,9 +122,4 @@ public final class CounterfactualApp {
         return new PromptLibrary(Path.of(dir));
     }
 
-    private static String required(Config cfg, String key) {
-        String v = cfg.string(key);
-        if (v.isBlank()) throw new IllegalArgumentException(key + " is required (see counterfactual-app/README.md)");
-        return v;
-    }
 }

@@ -66,8 +66,10 @@ public final class GeneratorApp {
 
     public static void main(String[] args) throws Exception {
         Config cfg = Cli.configOrExit(spec(), args);
-        String modelDir = required(cfg, "model.dir");
-        String modelId = required(cfg, "model.id");
+        Cli.folderOrExit(cfg, "model.dir", true);
+        String modelDir = cfg.string("model.dir");
+        String modelId = Cli.requiredOrExit(cfg, "model.id");
+        Cli.brokerOrExit(cfg);
         String workerId = cfg.string("worker.id");
         RecordSerdes serdes = RecordSerdes.fromConfig(cfg);
         Map<String, Object> kafka = cfg.kafkaClientProperties();
@@ -149,9 +151,4 @@ public final class GeneratorApp {
         return new PromptLibrary(Path.of(dir));
     }
 
-    private static String required(Config cfg, String key) {
-        String v = cfg.string(key);
-        if (v.isBlank()) throw new IllegalArgumentException(key + " is required (see generator-app/README.md)");
-        return v;
-    }
 }
