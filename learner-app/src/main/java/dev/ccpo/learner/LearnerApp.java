@@ -9,6 +9,8 @@ public final class LearnerApp {
 
     public static void main(String[] args) throws Exception {
         Config c = Cli.configOrExit(LearnerKeys.spec(), args);
+        Cli.folderOrExit(c, "model.dir", false);
+        Cli.brokerOrExit(c);
         Learner learner = new Learner(c);
         Thread loop = new Thread(() -> {
             try {
