@@ -31,6 +31,10 @@ public final class CreditStreamApp implements AutoCloseable {
     public CreditStreamApp(Config config) {
         CreditSettings s = resolvePartitions(CreditSettings.from(config), config);
         if (config.bool(CreditSettings.REPLAY)) createReplayOutputs(s, config);
+        else if (!s.applicationId().equals(CreditSettings.LIVE_APPLICATION_ID) && s.advantagesTopic().equals("ccpo.advantages"))
+            log.warn("{}={} is not the live pipeline's {} but writes the live {}, {} and {}; for a replay pass --{}=true",
+                    CreditSettings.APPLICATION_ID, s.applicationId(), CreditSettings.LIVE_APPLICATION_ID, s.advantagesTopic(),
+                    s.dlqTopic(), s.statsTopic(), CreditSettings.REPLAY);
         RecordSerdes serdes = RecordSerdes.fromConfig(config);
         Properties p = new Properties();
         p.putAll(config.kafkaClientProperties());
@@ -117,7 +121,14 @@ public final class CreditStreamApp implements AutoCloseable {
     public static void main(String[] args) throws InterruptedException {
         Config config = Cli.configOrExit(CreditSettings.spec(), args);
         Cli.brokerOrExit(config);
-        CreditStreamApp app = new CreditStreamApp(config);
+        CreditStreamApp app;
+        try {
+            app = new CreditStreamApp(config);
+        } catch (dev.ccpo.config.ConfigException e) {  // e.g. a replay without its own application.id
+            System.err.println("credit-stream-app: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
         // A failed client must not linger: the process exits non-zero (a supervisor restarts it, a replay reports it).
         java.util.concurrent.CountDownLatch failed = new java.util.concurrent.CountDownLatch(1);
         app.streams.setStateListener((now, before) -> { if (now == KafkaStreams.State.ERROR) failed.countDown(); });
