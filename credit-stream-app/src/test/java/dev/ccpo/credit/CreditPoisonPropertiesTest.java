@@ -8,12 +8,6 @@ import dev.ccpo.avro.RolloutStats;
 import dev.ccpo.avro.Trajectory;
 import dev.ccpo.serde.InMemorySchemaRegistryClient;
 import dev.ccpo.serde.RecordSerdes;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -22,6 +16,8 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,16 +29,20 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.SplittableRandom;
+import java.util.stream.LongStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Issue 18, property-based: random mixes of valid groups and extreme or malformed records (absurd and non-finite
+ * Issue 18, seeded randomized: random mixes of valid groups and extreme or malformed records (absurd and non-finite
  * rewards, out-of-domain group sizes, random bytes, counterfactuals naming another trajectory, a second trajectory
  * with an id already in its group, a group with one poisoned trajectory) through the credit topology. Every valid
  * group is credited with finite advantages, every bad record is dead-lettered with a reason, the history stays finite.
+ * 25 cases, each from a fixed seed (shown in the test name and in every assertion message): a failure is rerun by
+ * feeding its seed to {@link #cases(long)}.
  */
 class CreditPoisonPropertiesTest {
     static final Double[] BAD_REWARDS = {1e300, -1e300, Double.MAX_VALUE, 1.5, -0.25, Double.NaN,
@@ -54,17 +54,42 @@ class CreditPoisonPropertiesTest {
     /** One case: what it is, its group size, its rewards (0/1), an extreme value and a seed for the rest. */
     record Case(Kind kind, int size, List<Integer> joint, List<Integer> solo, double extreme, long seed) { }
 
-    @Provide
-    Arbitrary<List<Case>> cases() {
-        Arbitrary<Case> one = Combinators.combine(Arbitraries.of(Kind.class), Arbitraries.integers().between(2, 5),
-                        Arbitraries.integers().between(0, 1).list().ofSize(5), Arbitraries.integers().between(0, 1).list().ofSize(5),
-                        Arbitraries.of(BAD_REWARDS), Arbitraries.longs())
-                .as(Case::new);
-        return one.list().ofMinSize(1).ofMaxSize(12);
+    /** Fixed seeds, one per case (25, as many tries as the property had). */
+    static LongStream seeds() {
+        return LongStream.range(0, 25).map(i -> 0x5EED_18C0L + i);
     }
 
-    @Property(tries = 25)
-    void validGroupsAreCreditedBadRecordsDeadLetteredHistoryFinite(@ForAll("cases") List<Case> cases) throws Exception {
+    static final long[] EDGE_LONGS = {0L, 1L, -1L, Long.MIN_VALUE, Long.MAX_VALUE};
+
+    /** Any long: uniform, with the edge values (0, +-1, MIN_VALUE, MAX_VALUE) mixed in one time in ten. */
+    static long anyLong(SplittableRandom rnd) {
+        return rnd.nextInt(10) == 0 ? EDGE_LONGS[rnd.nextInt(EDGE_LONGS.length)] : rnd.nextLong();
+    }
+
+    static List<Integer> zeroOnes(SplittableRandom rnd, int n) {
+        List<Integer> l = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) l.add(rnd.nextInt(2));
+        return l;
+    }
+
+    /** 1 to 12 cases, each of any kind, size in [2, 5], five 0/1 joint and solo rewards, one of BAD_REWARDS, a long. */
+    static List<Case> cases(long seed) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        int count = 1 + rnd.nextInt(12);
+        List<Case> cases = new ArrayList<>(count);
+        Kind[] kinds = Kind.values();
+        for (int i = 0; i < count; i++) {
+            cases.add(new Case(kinds[rnd.nextInt(kinds.length)], 2 + rnd.nextInt(4), zeroOnes(rnd, 5), zeroOnes(rnd, 5),
+                    BAD_REWARDS[rnd.nextInt(BAD_REWARDS.length)], anyLong(rnd)));
+        }
+        return cases;
+    }
+
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("seeds")
+    void validGroupsAreCreditedBadRecordsDeadLetteredHistoryFinite(long seed) throws Exception {
+        List<Case> cases = cases(seed);
+        String at = "seed " + seed + ": ";
         Path state = Files.createTempDirectory("credit-prop");
         RecordSerdes serdes = new RecordSerdes(new InMemorySchemaRegistryClient());
         CreditSettings s = Fixtures.settings(CreditMode.CCPO);
@@ -160,17 +185,17 @@ class CreditPoisonPropertiesTest {
             Map<String, Integer> got = new HashMap<>();
             for (AgentAdvantage a : advs) {
                 got.merge(a.getGroupId(), 1, Integer::sum);
-                assertTrue(Double.isFinite(a.getAdvantage()) && Math.abs(a.getAdvantage()) <= 100, "advantage " + a);
-                assertTrue(Double.isFinite(a.getGlobalMean()) && Double.isFinite(a.getGlobalStd()), "history used " + a);
+                assertTrue(Double.isFinite(a.getAdvantage()) && Math.abs(a.getAdvantage()) <= 100, at + "advantage " + a);
+                assertTrue(Double.isFinite(a.getGlobalMean()) && Double.isFinite(a.getGlobalStd()), at + "history used " + a);
             }
-            assertEquals(expectedAdvantages, got, "advantages per group, cases " + cases);
+            assertEquals(expectedAdvantages, got, at + "advantages per group, cases " + cases);
             List<DeadLetter> dead = dlq.readValuesToList();
-            assertEquals(expectedDead, dead.size(), "dead letters " + dead + " for cases " + cases);
-            for (DeadLetter d : dead) assertFalse(d.getReason().isBlank(), "a reason for " + d);
+            assertEquals(expectedDead, dead.size(), at + "dead letters " + dead + " for cases " + cases);
+            for (DeadLetter d : dead) assertFalse(d.getReason().isBlank(), at + "a reason for " + d);
             for (RolloutStats r : stats.readValuesToList())
                 for (dev.ccpo.avro.History h : List.of(r.getCreditHistory(), r.getJointHistory(), r.getCounterfactualHistory()))
-                    assertTrue(Double.isFinite(h.getMean()) && Double.isFinite(h.getVariance()), "history " + r);
-            assertEquals(0, counters.get("stats.non-finite"), "with rewards in [0, 1] nothing non-finite reaches the stats");
+                    assertTrue(Double.isFinite(h.getMean()) && Double.isFinite(h.getVariance()), at + "history " + r);
+            assertEquals(0, counters.get("stats.non-finite"), at + "with rewards in [0, 1] nothing non-finite reaches the stats");
         } finally {
             try (var w = Files.walk(state)) {
                 w.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
