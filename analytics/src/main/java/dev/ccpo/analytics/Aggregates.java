@@ -49,6 +49,9 @@ public final class Aggregates {
         this.bins = bins;
     }
 
+    /** Trajectories per policy version whose reward is NaN or infinite: shown as counts, kept out of the means. */
+    private final TreeMap<Long, Long> nonFiniteRewards = new TreeMap<>();
+
     static final class Mean {
         long count;
         double sum;
@@ -58,7 +61,7 @@ public final class Aggregates {
 
     private final class RoleStats {
         final long[] hist = new long[bins];
-        long under, over, count;
+        long under, over, count, nonFinite, nonFiniteMarginal;
         double sumAdvantage;
         final TreeMap<Long, Mean> marginalByVersion = new TreeMap<>();
         final TreeMap<Long, Mean> marginalByMinute = new TreeMap<>();
@@ -92,6 +95,11 @@ public final class Aggregates {
 
     public synchronized void onTrajectory(Trajectory t) {
         long v = t.getPolicyVersion();
+        if (!Double.isFinite(t.getReward())) {  // counted apart: one infinite reward must not flatten the chart
+            nonFiniteRewards.merge(v, 1L, Long::sum);
+            seen(t.getWorkerId(), v, t.getCreatedAtMs().toEpochMilli(), "trajectories");
+            return;
+        }
         rewardByVersion.computeIfAbsent(v, k -> new Mean()).add(t.getReward());
         long[] c = correctByVersion.computeIfAbsent(v, k -> new long[1]);
         if (t.getReward() >= CORRECT_REWARD) c[0]++;
@@ -117,10 +125,18 @@ public final class Aggregates {
         RoleStats r = roles.computeIfAbsent(a.getRole(), k -> new RoleStats());
         double x = a.getAdvantage();
         r.count++;
+        if (!Double.isFinite(x)) {  // counted apart: never in a bin, a mean or a chart
+            r.nonFinite++;
+            return;
+        }
         r.sumAdvantage += x;
         if (x < histMin) r.under++;
         else if (x >= histMax) r.over++;
         else r.hist[Math.min(bins - 1, (int) ((x - histMin) / (histMax - histMin) * bins))]++;
+        if (!Double.isFinite(a.getMarginalContribution())) {
+            r.nonFiniteMarginal++;
+            return;
+        }
         r.marginalByVersion.computeIfAbsent(a.getPolicyVersion(), k -> new Mean()).add(a.getMarginalContribution());
         long minute = Math.floorDiv(a.getCreatedAtMs().toEpochMilli(), 60_000L) * 60_000L;
         r.marginalByMinute.computeIfAbsent(minute, k -> new Mean()).add(a.getMarginalContribution());
@@ -170,8 +186,10 @@ public final class Aggregates {
             trajTotal += n;
             correctTotal += ok;
             versions.addObject().put("policyVersion", e.getKey()).put("trajectories", n).put("correct", ok)
-                    .put("accuracy", (double) ok / n).put("meanReward", e.getValue().mean());
+                    .put("accuracy", (double) ok / n).put("meanReward", e.getValue().mean())
+                    .put("nonFiniteRewards", nonFiniteRewards.getOrDefault(e.getKey(), 0L));
         }
+        root.put("nonFiniteRewards", nonFiniteRewards.values().stream().mapToLong(Long::longValue).sum());
         root.putObject("team").put("trajectories", trajTotal).put("correct", correctTotal)
                 .put("accuracy", trajTotal == 0 ? 0 : (double) correctTotal / trajTotal);
         root.set("roles", rolesJson());
@@ -192,9 +210,11 @@ public final class Aggregates {
         ObjectNode out = F.objectNode();
         roles.forEach((role, r) -> {
             ObjectNode o = out.putObject(role);
-            o.put("advantages", r.count).put("meanAdvantage", r.count == 0 ? 0 : r.sumAdvantage / r.count);
+            long finite = r.count - r.nonFinite;
+            o.put("advantages", r.count).put("meanAdvantage", finite == 0 ? 0 : r.sumAdvantage / finite)
+                    .put("nonFiniteMarginal", r.nonFiniteMarginal);
             ObjectNode h = o.putObject("histogram");
-            h.put("min", histMin).put("max", histMax).put("under", r.under).put("over", r.over);
+            h.put("min", histMin).put("max", histMax).put("under", r.under).put("over", r.over).put("nonFinite", r.nonFinite);
             ArrayNode counts = h.putArray("counts");
             for (long c : r.hist) counts.add(c);
             ArrayNode byV = o.putArray("marginalByVersion");

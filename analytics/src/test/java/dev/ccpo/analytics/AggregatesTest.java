@@ -68,6 +68,27 @@ class AggregatesTest {
         assertThrows(IllegalArgumentException.class, () -> new Aggregates(1, 1, 4));
     }
 
+    /** Issue 18: NaN advantages used to land in the lowest bin, one infinite reward made the mean reward chart flat. */
+    @Test
+    void nonFiniteValuesAreCountedApartNeverBinnedOrAveraged() {
+        Aggregates a = new Aggregates(-1, 1, 4);
+        for (double x : new double[] {Double.NaN, Double.NEGATIVE_INFINITY, 0.25, Double.POSITIVE_INFINITY})
+            a.onAdvantage(AgentAdvantage.newBuilder(SampleRecords.advantage()).setAdvantage(x).build());
+        for (double reward : new double[] {1.0, Double.POSITIVE_INFINITY, 0.0, Double.NaN})
+            a.onTrajectory(Trajectory.newBuilder(SampleRecords.trajectory()).setReward(reward).build());
+        ObjectNode s = a.summary(NOW, null);
+        JsonNode role = s.get("roles").get("thinker");
+        assertEquals("[0,0,1,0]", role.get("histogram").get("counts").toString(), "only the finite value is binned");
+        assertEquals(0, role.get("histogram").get("under").asInt());
+        assertEquals(0, role.get("histogram").get("over").asInt());
+        assertEquals(3, role.get("histogram").get("nonFinite").asInt());
+        assertEquals(0.25, role.get("meanAdvantage").asDouble(), 1e-12);
+        JsonNode v = s.get("versions").get(0);
+        assertEquals(0.5, v.get("meanReward").asDouble(), 1e-12, "the finite rewards' mean");
+        assertEquals(2, v.get("nonFiniteRewards").asInt());
+        assertEquals(2, s.get("nonFiniteRewards").asInt());
+    }
+
     @Test
     void marginalContributionPerVersionAndMinute() {
         Aggregates a = new Aggregates(-3, 3, 24);

@@ -18,6 +18,7 @@ import dev.ccpo.policy.team.TeamSpec;
 import dev.ccpo.serde.RecordSerdes;
 import dev.ccpo.weights.WeightsFollower;
 import dev.ccpo.worker.RolePolicies;
+import dev.ccpo.worker.ValueDomains;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -38,6 +39,8 @@ public final class CounterfactualApp {
                 .decimal("temperature", 1.0, 0.0, 10.0, "Sampling temperature of the re-runs.")
                 .decimal("top.p", 1.0, 0.0, 1.0, "Nucleus top-p of the re-runs.")
                 .integer("max.new.tokens", 256, 1, 65_536, "Max tokens of a re-run answer.")
+                .integer("max.prompt.tokens", 4096, 1, 1_000_000, "A trajectory whose re-run prompt (chat template applied) is longer is dead-lettered before any tensor is allocated.")
+                .longKey("generation.time.limit.ms", 600_000L, 0L, "A re-run still sampling after this long fails its trajectory, which is dead-lettered (0 = no limit).")
                 .longKey("seed", 0L, Long.MIN_VALUE, "Base seed; each trajectory's seed derives from it and the trajectoryId.")
                 .string("model.dir", "", "Base checkpoint folder (config.json, tokenizer, safetensors). Required.")
                 .string("model.id", "", "Identifies the base model; weights for another model id are refused. Required.")
@@ -51,9 +54,11 @@ public final class CounterfactualApp {
 
     public static void main(String[] args) throws Exception {
         Config cfg = Cli.configOrExit(spec(), args);
+        Cli.folderOrExit(cfg, "model.dir", true);
+        String modelDir = cfg.string("model.dir");
+        String modelId = Cli.requiredOrExit(cfg, "model.id");
+        Cli.brokerOrExit(cfg);
         System.out.println("counterfactual: " + TorchThreads.apply(cfg));
-        String modelDir = required(cfg, "model.dir");
-        String modelId = required(cfg, "model.id");
         String workerId = cfg.string("worker.id");
         String device = cfg.string("device");
         RecordSerdes serdes = RecordSerdes.fromConfig(cfg);
@@ -73,11 +78,13 @@ public final class CounterfactualApp {
 
         try (Verifier verifier = new Verifier()) {
             SamplingParams params = new SamplingParams((float) cfg.decimal("temperature"), (float) cfg.decimal("top.p"),
-                    cfg.integer("max.new.tokens"), List.of(), cfg.longValue("seed"));
+                    cfg.integer("max.new.tokens"), List.of(), cfg.longValue("seed"))
+                    .withLimits(cfg.integer("max.prompt.tokens"), cfg.longValue("generation.time.limit.ms"));
             CounterfactualComputer computer = new CounterfactualComputer(policies, prompts(cfg), verifier, params,
                     cfg.integer("counterfactual.samples"), cfg.longValue("seed"), workerId);
             CounterfactualHandler handler = new CounterfactualHandler(computer, policies,
-                    follower == null ? null : follower::newerThan, serdes.counterfactual(), cfg.string(CommonKeys.TOPIC_COUNTERFACTUALS), vocab);
+                    follower == null ? null : follower::newerThan, serdes.counterfactual(), cfg.string(CommonKeys.TOPIC_COUNTERFACTUALS), vocab,
+                    ValueDomains.from(cfg));
             TransactionalWorker<Trajectory> worker = new TransactionalWorker<>(kafka, GROUP, workerId,
                     cfg.string(CommonKeys.TOPIC_TRAJECTORIES), serdes.trajectory().deserializer(), handler,
                     cfg.string(CommonKeys.TOPIC_DLQ), serdes.deadLetter(), cfg.integer("max.poll.records"),
@@ -119,9 +126,4 @@ public final class CounterfactualApp {
         return new PromptLibrary(Path.of(dir));
     }
 
-    private static String required(Config cfg, String key) {
-        String v = cfg.string(key);
-        if (v.isBlank()) throw new IllegalArgumentException(key + " is required (see counterfactual-app/README.md)");
-        return v;
-    }
 }

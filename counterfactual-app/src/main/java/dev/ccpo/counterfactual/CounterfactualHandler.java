@@ -7,6 +7,7 @@ import dev.ccpo.serde.AvroSerde;
 import dev.ccpo.weights.WeightsBlob;
 import dev.ccpo.worker.RolePolicies;
 import dev.ccpo.worker.TrajectoryValidation;
+import dev.ccpo.worker.ValueDomains;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
@@ -27,20 +28,27 @@ public final class CounterfactualHandler implements TransactionalWorker.Handler<
     private final AvroSerde<CounterfactualOutcome> serde;
     private final String outTopic;
     private final int vocabSize;
+    private final ValueDomains domains;
 
     public CounterfactualHandler(CounterfactualComputer computer, RolePolicies<?> policies, RolePolicies.NewerWeights weights,
                                  AvroSerde<CounterfactualOutcome> serde, String outTopic, int vocabSize) {
+        this(computer, policies, weights, serde, outTopic, vocabSize, ValueDomains.DEFAULT);
+    }
+
+    public CounterfactualHandler(CounterfactualComputer computer, RolePolicies<?> policies, RolePolicies.NewerWeights weights,
+                                 AvroSerde<CounterfactualOutcome> serde, String outTopic, int vocabSize, ValueDomains domains) {
         this.computer = computer;
         this.policies = policies;
         this.weights = weights == null ? (role, v) -> Optional.<WeightsBlob>empty() : weights;
         this.serde = serde;
         this.outTopic = outTopic;
         this.vocabSize = vocabSize;
+        this.domains = domains;
     }
 
     @Override
     public List<ProducerRecord<byte[], byte[]>> handle(Trajectory t, ConsumerRecord<byte[], byte[]> raw) {
-        TrajectoryValidation.validate(t, vocabSize);
+        TrajectoryValidation.validate(t, vocabSize, domains);
         policies.refresh(weights);
         List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>();
         byte[] key = t.getGroupId().getBytes(StandardCharsets.UTF_8);

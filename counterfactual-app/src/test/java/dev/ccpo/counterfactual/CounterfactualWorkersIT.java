@@ -1,5 +1,11 @@
 package dev.ccpo.counterfactual;
 
+import ai.djl.Device;
+import dev.ccpo.policy.model.CausalLM;
+import dev.ccpo.policy.model.CharTokenizer;
+import dev.ccpo.policy.model.ModelConfig;
+import dev.ccpo.policy.team.TeamSpec;
+
 import dev.ccpo.avro.CounterfactualOutcome;
 import dev.ccpo.avro.DeadLetter;
 import dev.ccpo.avro.Topology;
@@ -70,9 +76,14 @@ class CounterfactualWorkersIT {
     }
 
     private static TransactionalWorker<Trajectory> worker(Config cfg, RecordSerdes serdes, Verifier verifier, String id) {
-        RolePolicies<ChatModel> p = new RolePolicies<>(Map.of("voter", new NoModel()), 0, (r, b) -> new NoModel(), 2);
+        // The Reasoner is a real (tiny) model: only the oversized THINK_REASON poison pill reaches it, and it must be
+        // refused there before any tensor is allocated.
+        Map<String, ChatModel> models = new HashMap<>(Map.of("voter", new NoModel()));
+        for (String role : TeamSpec.thinkReason().policyKeys())
+            models.put(role, CausalLM.init(ModelConfig.tiny(CharTokenizer.VOCAB), new CharTokenizer(), 1, Device.cpu()));
+        RolePolicies<ChatModel> p = new RolePolicies<>(models, 0, (r, b) -> new NoModel(), 2);
         CounterfactualComputer c = new CounterfactualComputer(p, new PromptLibrary(), verifier,
-                new SamplingParams(1f, 1f, 8, List.of(), 0), 1, 0, id);
+                new SamplingParams(1f, 1f, 8, List.of(), 0).withLimits(2048, 60_000), 1, 0, id);
         CounterfactualHandler h = new CounterfactualHandler(c, p, null, serdes.counterfactual(),
                 cfg.string(CommonKeys.TOPIC_COUNTERFACTUALS), 16);
         Map<String, Object> props = new HashMap<>(cfg.kafkaClientProperties());
@@ -114,7 +125,7 @@ class CounterfactualWorkersIT {
             try (KafkaConsumer<byte[], byte[]> out = consumer(cluster); KafkaConsumer<byte[], byte[]> dlq = consumer(cluster)) {
                 out.subscribe(List.of(cfg.string(CommonKeys.TOPIC_COUNTERFACTUALS)));
                 dlq.subscribe(List.of(cfg.string(CommonKeys.TOPIC_DLQ)));
-                while ((total < TRAJECTORIES * VOTERS || dead.size() < 7) && System.currentTimeMillis() < deadline) {
+                while ((total < TRAJECTORIES * VOTERS || dead.size() < 9) && System.currentTimeMillis() < deadline) {
                     for (ConsumerRecord<byte[], byte[]> r : out.poll(Duration.ofMillis(200))) {
                         CounterfactualOutcome o = serdes.counterfactual().deserialize(r.topic(), r.value());
                         seen.add(o.getTrajectoryId() + "#" + o.getMaskedAgentId());
@@ -133,8 +144,10 @@ class CounterfactualWorkersIT {
             }
             assertEquals(TRAJECTORIES * VOTERS, seen.size(), "one outcome per (trajectory, voter)");
             assertEquals(TRAJECTORIES * VOTERS, total, "no duplicates under read_committed");
-            assertEquals(7, dead.size(), "poisoned records in the DLQ: " + dead);
-            for (String reason : List.of("groupIndex 7 outside", "reward is not finite: NaN", "trajectory has no turns"))
+            assertEquals(9, dead.size(), "poisoned records in the DLQ: " + dead);
+            for (String reason : List.of("groupIndex 7 outside", "reward NaN outside the reward domain [0.0, 1.0]",
+                    "reward 1.0E300 outside the reward domain [0.0, 1.0]", "trajectory has no turns",
+                    "processing failed: dev.ccpo.policy.PromptTooLongException: prompt of ", "exceeds the limit of 2048 (max.prompt.tokens)"))
                 assertTrue(dead.stream().anyMatch(d -> d.getReason().toString().contains(reason)), reason + " in " + dead);
             assertEquals(4, dead.stream().filter(d -> d.getReason().toString().startsWith("undecodable")).count(),
                     "text, random bytes, truncated, another type: " + dead);
@@ -144,7 +157,8 @@ class CounterfactualWorkersIT {
 
     /**
      * Random bytes behind the registry's magic byte, a truncated trajectory, a record of another type (a task, as a
-     * producer that skips the registry's check would write it), a NaN reward and a trajectory without turns.
+     * producer that skips the registry's check would write it), a NaN reward, a trajectory without turns, a finite but
+     * absurd reward (1e300) and a THINK_REASON trajectory whose question is 300 KB (a poison pill for the model).
      */
     private static List<byte[]> poison(RecordSerdes serdes, String topic) {
         byte[] noise = new byte[1024];
@@ -155,8 +169,20 @@ class CounterfactualWorkersIT {
         nan.setReward(Double.NaN);
         Trajectory empty = voting(996);
         empty.setTurns(List.of());
+        Trajectory absurd = voting(994);
+        absurd.setReward(1e300);
+        // A question of a few hundred KB inside a THINK_REASON trajectory: the Reasoner re-run would allocate ~40 GB.
+        Trajectory huge = CounterfactualHandlerTest.trajectory(Topology.THINK_REASON, List.of(
+                Turn.newBuilder().setAgentId(0).setRole("thinker").setPromptTokenIds(List.of(1)).setOutputTokenIds(List.of(2))
+                        .setBehaviourLogProbs(List.of(-0.3f)).setText("plan").build(),
+                Turn.newBuilder().setAgentId(1).setRole("reasoner").setPromptTokenIds(List.of(1)).setOutputTokenIds(List.of(2))
+                        .setBehaviourLogProbs(List.of(-0.3f)).setText("\\boxed{2}").build()), 0);
+        huge.setGroupId("g993");
+        huge.setTrajectoryId("g993/1");
+        huge.getTask().setQuestion("7+".repeat(150_000) + "1?");
         return List.of(noise, Arrays.copyOf(whole, whole.length / 2), serdes.task().serialize("ccpo.tasks", voting(995).getTask()),
-                serdes.trajectory().serialize(topic, nan), serdes.trajectory().serialize(topic, empty));
+                serdes.trajectory().serialize(topic, nan), serdes.trajectory().serialize(topic, empty),
+                serdes.trajectory().serialize(topic, absurd), serdes.trajectory().serialize(topic, huge));
     }
 
     @Test

@@ -3,13 +3,18 @@ package dev.ccpo.credit;
 import dev.ccpo.avro.CreditMode;
 import dev.ccpo.config.CommonKeys;
 import dev.ccpo.config.Config;
+import dev.ccpo.config.ConfigException;
 import dev.ccpo.config.ConfigSpec;
+
+import java.util.List;
+import dev.ccpo.worker.ValueDomains;
 
 /** Typed settings of the credit service; the topology reads only this, never Config. */
 public record CreditSettings(String applicationId, String trajectoriesTopic, String counterfactualsTopic,
                              String advantagesTopic, String statsTopic, String dlqTopic, CreditMode mode,
                              long groupGraceMs, double alpha, double eta, double historyDecay, long warmupSamples,
-                             boolean maskTruncated, long punctuateMs, int httpPort, String httpBind, Stats stats) {
+                             boolean maskTruncated, long punctuateMs, int httpPort, String httpBind, Stats stats,
+                             ValueDomains domains) {
 
     /**
      * Windowed global statistics: tumbling event-time windows, closed on the stats watermark (the minimum
@@ -33,7 +38,7 @@ public record CreditSettings(String applicationId, String trajectoriesTopic, Str
     public CreditSettings withStats(Stats st) {
         return new CreditSettings(applicationId, trajectoriesTopic, counterfactualsTopic, advantagesTopic, statsTopic,
                 dlqTopic, mode, groupGraceMs, alpha, eta, historyDecay, warmupSamples, maskTruncated, punctuateMs, httpPort,
-                httpBind, st);
+                httpBind, st, domains);
     }
 
     /**
@@ -67,10 +72,14 @@ public record CreditSettings(String applicationId, String trajectoriesTopic, Str
     public static final String HTTP_BIND = "http.bind";
     public static final String PROCESSING_GUARANTEE = "processing.guarantee";
     public static final String AUTO_OFFSET_RESET = "auto.offset.reset";
+    public static final String REPLAY = "replay";
+    /** The live pipeline's application id: a replay must have its own. */
+    public static final String LIVE_APPLICATION_ID = "ccpo-credit";
 
     public static ConfigSpec spec() {
         return CommonKeys.spec("credit-stream-app")
-                .string(APPLICATION_ID, "ccpo-credit", "Kafka Streams application id (a new id replays from the start).")
+                .string(APPLICATION_ID, LIVE_APPLICATION_ID, "Kafka Streams application id (a new id replays from the start).")
+                .bool(REPLAY, false, "A replay: its outputs (advantages, dlq, rollout-stats) go to topics named <live topic>.<application.id> unless topic.* names others, created if missing; never the live ones; application.id must not be ccpo-credit.")
                 .choice(CREDIT_MODE, "ccpo", "Credit rule: ccpo, ccpo-bonus or shared (docs/algorithm.md).", "ccpo", "ccpo-bonus", "shared")
                 .longKey(GROUP_GRACE_MS, 300_000L, 1L, "How long (stream time or wall clock) a group may stay incomplete before it is emitted with what it has (groupComplete=false) or dead-lettered.")
                 .decimal(ALPHA, 1.0, 0.0, 100.0, "alpha in tanh(alpha * z) for Thinker and voter rewards.")
@@ -95,15 +104,33 @@ public record CreditSettings(String applicationId, String trajectoriesTopic, Str
 
     public static CreditSettings from(Config c) {
         return new CreditSettings(c.string(APPLICATION_ID), c.string(CommonKeys.TOPIC_TRAJECTORIES),
-                c.string(CommonKeys.TOPIC_COUNTERFACTUALS), c.string(CommonKeys.TOPIC_ADVANTAGES),
-                c.string(CommonKeys.TOPIC_ROLLOUT_STATS), c.string(CommonKeys.TOPIC_DLQ), parseMode(c.string(CREDIT_MODE)),
+                c.string(CommonKeys.TOPIC_COUNTERFACTUALS), output(c, CommonKeys.TOPIC_ADVANTAGES),
+                output(c, CommonKeys.TOPIC_ROLLOUT_STATS), output(c, CommonKeys.TOPIC_DLQ), parseMode(c.string(CREDIT_MODE)),
                 c.longValue(GROUP_GRACE_MS), c.decimal(ALPHA), c.decimal(ETA), c.decimal(HISTORY_DECAY),
                 c.longValue(HISTORY_WARMUP), c.bool(MASK_TRUNCATED), c.longValue(PUNCTUATE_MS), c.integer(HTTP_PORT), c.string(HTTP_BIND), new Stats(c.longValue(STATS_WINDOW_MS),
                 c.longValue(STATS_GRACE_MS), c.string(HISTORY), c.integer(HISTORY_WINDOWS), c.integer(HISTORY_BATCH_GROUPS),
                 c.longValue(HISTORY_MAX_WAIT_MS) > 0 ? c.longValue(HISTORY_MAX_WAIT_MS) : 2 * c.longValue(STATS_WINDOW_MS),
                 c.longValue(DEDUP_RETENTION_MS) > 0 ? c.longValue(DEDUP_RETENTION_MS) : 2 * c.longValue(GROUP_GRACE_MS),
-                c.integer(INPUT_PARTITIONS)));
+                c.integer(INPUT_PARTITIONS)), ValueDomains.from(c));
     }
+
+    /**
+     * An output topic: as configured, or for a replay (replay=true) left at the live default, the live name +
+     * "." + application.id, so a replay never writes into the live pipeline's advantages, dead letters or statistics.
+     */
+    static String output(Config c, String key) {
+        String topic = c.string(key);
+        if (!c.bool(REPLAY)) return topic;
+        String id = c.string(APPLICATION_ID);
+        if (id.equals(LIVE_APPLICATION_ID))
+            throw new ConfigException(REPLAY + "=true needs its own " + APPLICATION_ID + " (not the live pipeline's "
+                    + LIVE_APPLICATION_ID + "), e.g. --" + APPLICATION_ID + "=ccpo-credit-replay-1");
+        String live = c.spec().keys().stream().filter(k -> k.name().equals(key)).findFirst().orElseThrow().defaultValue();
+        return topic.equals(live) ? live + "." + id : topic;
+    }
+
+    /** The output topics a replay writes: created by the app when missing (partitions of the input, or 1 for stats). */
+    public List<String> outputTopics() { return List.of(advantagesTopic, dlqTopic, statsTopic); }
 
     public static CreditMode parseMode(String s) {
         return switch (s) {

@@ -12,6 +12,7 @@ import org.slf4j.LoggerFactory;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 
 import java.time.Duration;
@@ -29,6 +30,11 @@ public final class CreditStreamApp implements AutoCloseable {
 
     public CreditStreamApp(Config config) {
         CreditSettings s = resolvePartitions(CreditSettings.from(config), config);
+        if (config.bool(CreditSettings.REPLAY)) createReplayOutputs(s, config);
+        else if (!s.applicationId().equals(CreditSettings.LIVE_APPLICATION_ID) && s.advantagesTopic().equals("ccpo.advantages"))
+            log.warn("{}={} is not the live pipeline's {} but writes the live {}, {} and {}; for a replay pass --{}=true",
+                    CreditSettings.APPLICATION_ID, s.applicationId(), CreditSettings.LIVE_APPLICATION_ID, s.advantagesTopic(),
+                    s.dlqTopic(), s.statsTopic(), CreditSettings.REPLAY);
         RecordSerdes serdes = RecordSerdes.fromConfig(config);
         Properties p = new Properties();
         p.putAll(config.kafkaClientProperties());
@@ -63,6 +69,36 @@ public final class CreditStreamApp implements AutoCloseable {
         }
     }
 
+    /**
+     * A replay's own output topics, created when missing (a fresh cluster has only the pipeline's topics): advantages
+     * and dead letters with the input's partitions, statistics with one partition and append-time retention, like
+     * the live ones.
+     */
+    static void createReplayOutputs(CreditSettings s, Config config) {
+        Properties ap = new Properties();
+        ap.putAll(config.kafkaClientProperties());
+        ap.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.string(CommonKeys.BOOTSTRAP_SERVERS));
+        int n = s.stats().inputPartitions();
+        try (Admin admin = Admin.create(ap)) {
+            java.util.Set<String> existing = admin.listTopics().names().get(60, TimeUnit.SECONDS);
+            List<NewTopic> missing = new java.util.ArrayList<>();
+            if (!existing.contains(s.advantagesTopic()))
+                missing.add(new NewTopic(s.advantagesTopic(), java.util.Optional.of(n), java.util.Optional.empty()));
+            if (!existing.contains(s.dlqTopic()))
+                missing.add(new NewTopic(s.dlqTopic(), java.util.Optional.of(n), java.util.Optional.empty()));
+            if (!existing.contains(s.statsTopic()))
+                missing.add(new NewTopic(s.statsTopic(), java.util.Optional.of(1), java.util.Optional.empty())
+                        .configs(java.util.Map.of("retention.ms", String.valueOf(24L * 3600 * 1000), "message.timestamp.type", "LogAppendTime")));
+            if (!missing.isEmpty()) {
+                admin.createTopics(missing).all().get(60, TimeUnit.SECONDS);
+                log.info("replay {}: created {}", s.applicationId(), missing.stream().map(NewTopic::name).toList());
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("replay " + s.applicationId() + ": cannot create its output topics "
+                    + s.outputTopics() + ": " + e.getMessage(), e);
+        }
+    }
+
     public KafkaStreams streams() { return streams; }
 
     public CreditCounters counters() { return counters; }
@@ -94,7 +130,29 @@ public final class CreditStreamApp implements AutoCloseable {
             System.exit(errors == 0 ? 0 : 1);
         }
         Config config = Cli.configOrExit(CreditSettings.spec(), args);
-        CreditStreamApp app = new CreditStreamApp(config);
+        Cli.brokerOrExit(config);
+        CreditStreamApp app;
+        try {
+            app = new CreditStreamApp(config);
+        } catch (dev.ccpo.config.ConfigException e) {  // e.g. a replay without its own application.id
+            System.err.println("credit-stream-app: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        // A failed client must not linger: the process exits non-zero (a supervisor restarts it, a replay reports it).
+        java.util.concurrent.CountDownLatch failed = new java.util.concurrent.CountDownLatch(1);
+        app.streams.setStateListener((now, before) -> { if (now == KafkaStreams.State.ERROR) failed.countDown(); });
+        Thread exitOnError = new Thread(() -> {
+            try {
+                failed.await();
+            } catch (InterruptedException e) {
+                return;
+            }
+            log.error("credit-stream-app {} failed (state ERROR); exiting with status 1", config.string(CreditSettings.APPLICATION_ID));
+            System.exit(1);
+        }, "exit-on-error");
+        exitOnError.setDaemon(true);
+        exitOnError.start();
         app.start();
         log.info("credit-stream-app started: {}", config);
         Cli.awaitShutdown(app::close);

@@ -9,6 +9,8 @@ import dev.ccpo.avro.Turn;
 import dev.ccpo.credit.CreditMath.History;
 import dev.ccpo.serde.AvroSerde;
 import dev.ccpo.serde.DeadLetterPublisher;
+import dev.ccpo.kafka.RejectedRecordException;
+import dev.ccpo.worker.ValueDomains;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -49,7 +51,7 @@ final class GroupProcessor implements Processor<byte[], byte[], Object, Object> 
     private final AvroSerde<CounterfactualOutcome> cfSerde;
     private final CreditCounters counters;
     private ProcessorContext<Object, Object> ctx;
-    private KeyValueStore<String, byte[]> buffer;   // g|T|idx -> trajectory, g|C|idx|agent -> counterfactual
+    private KeyValueStore<String, byte[]> buffer;   // g|T|idx -> trajectory, g|C|trajectoryId|agent -> counterfactual
     private KeyValueStore<String, String> open;     // g -> "firstStreamTs,firstWallMs"
     private KeyValueStore<String, Long> done;       // g -> stream time it was completed/expired (late records -> DLQ)
     private KeyValueStore<String, String> doneByTime; // streamTs|g -> "" : purges `done` by stream time (bounded)
@@ -189,7 +191,13 @@ final class GroupProcessor implements Processor<byte[], byte[], Object, Object> 
             dlq(rec, md, invalid, "Invalid");
             return;
         }
-        key = isTraj ? trajKey(g, t.getGroupIndex()) : cfKey(g, c.getGroupIndex(), c.getMaskedAgentId());
+        Group grp0 = load(g);
+        String mismatch = isTraj ? joinConflict(grp0, t) : joinConflict(grp0, c);
+        if (mismatch != null) {
+            dlq(rec, md, mismatch, "JoinMismatch");
+            return;
+        }
+        key = isTraj ? trajKey(g, t.getGroupIndex()) : cfKey(g, c.getTrajectoryId(), c.getMaskedAgentId());
         if (buffer.get(key) != null) {
             String id = isTraj ? t.getTrajectoryId() : c.getTrajectoryId() + " masked " + c.getMaskedAgentId();
             log.warn("duplicate {} {} in group {} ignored (dead-lettered)", isTraj ? "trajectory" : "counterfactual", id, g);
@@ -202,19 +210,56 @@ final class GroupProcessor implements Processor<byte[], byte[], Object, Object> 
         if (grp.complete()) hold(g, grp, true);
     }
 
+    /** The contract's value domains (ValueDomains), then agreement with what the group already holds. */
     private String validate(Trajectory t, String g) {
-        if (!Double.isFinite(t.getReward())) return "non-finite reward " + t.getReward() + " in " + t.getTrajectoryId();
-        if (t.getGroupIndex() < 0 || t.getGroupIndex() >= t.getGroupSize())
-            return "groupIndex " + t.getGroupIndex() + " outside 0.." + (t.getGroupSize() - 1) + " in " + t.getTrajectoryId();
+        try {
+            ValueDomains.checkGroup(t.getGroupSize(), t.getGroupIndex());
+            s.domains().checkReward("reward", t.getReward());
+        } catch (RejectedRecordException e) {
+            return e.getMessage() + " in " + t.getTrajectoryId();
+        }
         if (t.getTurns().isEmpty()) return "trajectory " + t.getTrajectoryId() + " has no turns";
+        if (t.getTrajectoryId().isEmpty() || t.getTrajectoryId().contains(SEP)) return "trajectoryId is empty or holds U+0001";
         return sizeMismatch(g, t.getGroupSize(), t.getTopology());
     }
 
     private String validate(CounterfactualOutcome c, String g) {
-        if (!Double.isFinite(c.getMeanReward())) return "non-finite meanReward " + c.getMeanReward() + " in " + c.getTrajectoryId();
-        if (c.getGroupIndex() < 0 || c.getGroupIndex() >= c.getGroupSize())
-            return "groupIndex " + c.getGroupIndex() + " outside 0.." + (c.getGroupSize() - 1) + " in " + c.getTrajectoryId();
+        try {
+            s.domains().check(c);
+        } catch (RejectedRecordException e) {
+            return e.getMessage() + " in " + c.getTrajectoryId();
+        }
+        if (c.getTrajectoryId().isEmpty() || c.getTrajectoryId().contains(SEP)) return "trajectoryId is empty or holds U+0001";
         return sizeMismatch(g, c.getGroupSize(), c.getTopology());
+    }
+
+    /**
+     * Join integrity, by trajectory id: a second trajectory with an id the group already holds (at another index), a
+     * trajectory at an index taken by another id, or a counterfactual whose (trajectory id, group index) does not name
+     * a trajectory of the group (checked here when that trajectory is buffered, at {@link #hold} otherwise).
+     */
+    private static String joinConflict(Group grp, Trajectory t) {
+        for (Trajectory o : grp.trajs.values()) {
+            if (o.getGroupIndex() != t.getGroupIndex() && o.getTrajectoryId().equals(t.getTrajectoryId()))
+                return "trajectory id " + t.getTrajectoryId() + " at groupIndex " + t.getGroupIndex() + " is already in group "
+                        + t.getGroupId() + " at groupIndex " + o.getGroupIndex();
+        }
+        Trajectory same = grp.trajs.get(t.getGroupIndex());
+        if (same != null && !same.getTrajectoryId().equals(t.getTrajectoryId()))
+            return "groupIndex " + t.getGroupIndex() + " of group " + t.getGroupId() + " already holds trajectory "
+                    + same.getTrajectoryId() + ", not " + t.getTrajectoryId();
+        return null;
+    }
+
+    private static String joinConflict(Group grp, CounterfactualOutcome c) {
+        for (Trajectory t : grp.trajs.values()) {
+            boolean sameId = t.getTrajectoryId().equals(c.getTrajectoryId()), sameIdx = t.getGroupIndex() == c.getGroupIndex();
+            if (sameId != sameIdx)
+                return "counterfactual names trajectory " + c.getTrajectoryId() + " at groupIndex " + c.getGroupIndex()
+                        + " but group " + c.getGroupId() + " holds trajectory " + t.getTrajectoryId() + " at groupIndex "
+                        + t.getGroupIndex();
+        }
+        return null;
     }
 
     /** Every record of a group must agree on groupSize and topology with what is already buffered. */
@@ -227,23 +272,36 @@ final class GroupProcessor implements Processor<byte[], byte[], Object, Object> 
 
     static String trajKey(String g, int idx) { return g + SEP + "T" + SEP + String.format("%06d", idx); }
 
-    static String cfKey(String g, int idx, int agent) {
-        return g + SEP + "C" + SEP + String.format("%06d", idx) + SEP + String.format("%06d", agent);
+    /** Counterfactuals are buffered under the trajectory id they name, so one naming another id never takes a slot. */
+    static String cfKey(String g, String trajectoryId, int agent) {
+        return g + SEP + "C" + SEP + trajectoryId + SEP + String.format("%06d", agent);
     }
 
-    /** What is buffered for one group, in key (= groupIndex, agent) order. */
+    /** What is buffered for one group: trajectories by groupIndex, counterfactuals by the trajectory id they name. */
     private final class Group {
         final TreeMap<Integer, Trajectory> trajs = new TreeMap<>();
-        final TreeMap<Integer, TreeMap<Integer, CounterfactualOutcome>> cfs = new TreeMap<>();
+        final TreeMap<String, TreeMap<Integer, CounterfactualOutcome>> cfsById = new TreeMap<>();
         final List<String> keys = new ArrayList<>();
         final Map<String, byte[]> raw = new TreeMap<>();
+        final Map<String, CounterfactualOutcome> cfByKey = new TreeMap<>();
         int size = -1;
         Topology topology;
+
+        /** The counterfactuals paired with trajectory idx: those naming its id and its groupIndex, by masked agent. */
+        TreeMap<Integer, CounterfactualOutcome> paired(int idx) {
+            TreeMap<Integer, CounterfactualOutcome> m = new TreeMap<>();
+            Trajectory t = trajs.get(idx);
+            if (t == null) return m;
+            cfsById.getOrDefault(t.getTrajectoryId(), new TreeMap<>()).forEach((agent, c) -> {
+                if (c.getGroupIndex() == idx) m.put(agent, c);
+            });
+            return m;
+        }
 
         boolean usable(int idx) {
             Trajectory t = trajs.get(idx);
             if (t == null) return false;
-            Map<Integer, CounterfactualOutcome> m = cfs.getOrDefault(idx, new TreeMap<>());
+            Map<Integer, CounterfactualOutcome> m = paired(idx);
             if (t.getTopology() == Topology.THINK_REASON)
                 return m.values().stream().anyMatch(c -> "thinker".equals(c.getMaskedRole()));
             return t.getTurns().stream().allMatch(turn -> m.containsKey(turn.getAgentId()));
@@ -262,17 +320,17 @@ final class GroupProcessor implements Processor<byte[], byte[], Object, Object> 
             while (it.hasNext()) {
                 KeyValue<String, byte[]> kv = it.next();
                 String[] parts = kv.key.substring(g.length() + 1).split(SEP);
-                int idx = Integer.parseInt(parts[1]);
                 grp.keys.add(kv.key);
                 grp.raw.put(kv.key, kv.value);
                 if (parts[0].equals("T")) {
                     Trajectory t = trajSerde.deserialize(s.trajectoriesTopic(), kv.value);
-                    grp.trajs.put(idx, t);
+                    grp.trajs.put(Integer.parseInt(parts[1]), t);
                     grp.size = t.getGroupSize();
                     grp.topology = t.getTopology();
                 } else {
                     CounterfactualOutcome c = cfSerde.deserialize(s.counterfactualsTopic(), kv.value);
-                    grp.cfs.computeIfAbsent(idx, k -> new TreeMap<>()).put(Integer.parseInt(parts[2]), c);
+                    grp.cfsById.computeIfAbsent(c.getTrajectoryId(), k -> new TreeMap<>()).put(c.getMaskedAgentId(), c);
+                    grp.cfByKey.put(kv.key, c);
                     grp.size = c.getGroupSize();
                     grp.topology = c.getTopology();
                 }
@@ -289,13 +347,20 @@ final class GroupProcessor implements Processor<byte[], byte[], Object, Object> 
     private void hold(String g, Group grp, boolean complete) {
         List<GroupCredit.Episode> eps = usable(grp);
         for (String k : grp.keys) {
-            int idx = Integer.parseInt(k.substring(g.length() + 1).split(SEP)[1]);
-            if (grp.usable(idx)) continue;
             boolean t = k.startsWith(g + SEP + "T");
-            String topic = t ? s.trajectoriesTopic() : s.counterfactualsTopic();
-            String why = t ? "trajectory " + idx + " of group " + g + " lacks counterfactuals after grace"
-                    : "counterfactual for unseen trajectory " + idx + " of group " + g + " after grace";
-            dlqRaw(g, topic, grp.raw.get(k), why, "Incomplete");
+            String why;
+            if (t) {
+                int idx = Integer.parseInt(k.substring(g.length() + 1).split(SEP)[1]);
+                if (grp.usable(idx)) continue;
+                why = "trajectory " + idx + " of group " + g + " lacks counterfactuals after grace";
+            } else {
+                CounterfactualOutcome c = grp.cfByKey.get(k);
+                int idx = c.getGroupIndex();
+                if (grp.usable(idx) && grp.paired(idx).get(c.getMaskedAgentId()) == c) continue;
+                why = "counterfactual for unseen trajectory " + idx + " (" + c.getTrajectoryId() + ") of group " + g
+                        + " after grace: no trajectory of the group has that id and groupIndex";
+            }
+            dlqRaw(g, t ? s.trajectoriesTopic() : s.counterfactualsTopic(), grp.raw.get(k), why, "Incomplete");
             buffer.delete(k);
         }
         open.delete(g);
@@ -310,6 +375,12 @@ final class GroupProcessor implements Processor<byte[], byte[], Object, Object> 
         long eventTime = eventTime(eps);
         String role = GroupCredit.role(grp.topology);
         Stat[] sig = GroupCredit.rawSignals(eps);
+        for (Stat x : sig) {
+            if (!Double.isFinite(x.mean()) || !Double.isFinite(x.m2())) {  // never folded into the history
+                deadLetterGroup(g, grp, "group " + g + " has non-finite credit signals " + x.encode() + "; not counted, not credited");
+                return;
+            }
+        }
         lastSentWm = Math.max(lastSentWm, now);
         ctx.forward(new Record<>(role, StatsMessage.signals(partition, now, eventTime, role, sig[0], sig[1], sig[2], g).encode(),
                 eventTime));
@@ -327,7 +398,7 @@ final class GroupProcessor implements Processor<byte[], byte[], Object, Object> 
     private static List<GroupCredit.Episode> usable(Group grp) {
         List<GroupCredit.Episode> eps = new ArrayList<>();
         for (var e : grp.trajs.entrySet()) {
-            if (grp.usable(e.getKey())) eps.add(new GroupCredit.Episode(e.getValue(), grp.cfs.get(e.getKey())));
+            if (grp.usable(e.getKey())) eps.add(new GroupCredit.Episode(e.getValue(), grp.paired(e.getKey())));
         }
         return eps;
     }
@@ -396,6 +467,15 @@ final class GroupProcessor implements Processor<byte[], byte[], Object, Object> 
         var hist = GroupCredit.historyMap(role, GlobalStatsProcessor.historyAt(stats, role, windowStart));
         log.debug("emit group {} window start {} with {} history {}", g, windowStart, role, hist);
         GroupCredit.Result res = GroupCredit.compute(eps, complete, hist, s.rule());
+        for (AgentAdvantage a : res.advantages()) {
+            try {
+                ValueDomains.checkAdvantage(a.getAdvantage());
+            } catch (RejectedRecordException e) {  // never published: the learner would train on it
+                deadLetterGroup(g, grp, "group " + g + ": trajectory " + a.getTrajectoryId() + " agent " + a.getAgentId()
+                        + ": " + e.getMessage() + " (history " + hist + "); group not credited");
+                return;
+            }
+        }
         Instant eventTime = Instant.ofEpochMilli(eventTime(eps));
         for (AgentAdvantage a : res.advantages()) {
             a.setCreatedAtMs(eventTime);
@@ -437,6 +517,17 @@ final class GroupProcessor implements Processor<byte[], byte[], Object, Object> 
                 code, s.applicationId());
         log.warn("dead-lettering {}-{}@{}: {}", md.topic(), md.partition(), md.offset(), reason);
         ctx.forward(new Record<>(rec.key(), d, rec.timestamp()));
+    }
+
+    /** Every buffered record of a group to the DLQ with one reason (counted as groups.non-finite). */
+    private void deadLetterGroup(String g, Group grp, String reason) {
+        counters.inc("groups.non-finite");
+        log.error("{}", reason);
+        for (String k : grp.keys) {
+            boolean t = k.startsWith(g + SEP + "T");
+            dlqRaw(g, t ? s.trajectoriesTopic() : s.counterfactualsTopic(), grp.raw.get(k), reason, "NonFinite");
+            buffer.delete(k);
+        }
     }
 
     private void dlqRaw(String g, String topic, byte[] value, String reason, String code) {

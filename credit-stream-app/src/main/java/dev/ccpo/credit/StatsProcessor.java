@@ -111,6 +111,11 @@ final class StatsProcessor implements Processor<String, String, String, RolloutS
     }
 
     private void addSignals(StatsMessage m) {
+        if (!finite(new Stat[]{m.credit(), m.joint(), m.counterfactual()})) {  // the group processor dead-letters these first
+            counters.inc("stats.non-finite");
+            log.error("group {} sent non-finite signals {}; not counted in the stats", m.groupId(), m.credit().encode());
+            return;
+        }
         long ws = countingWindow(m), end = ws + st.windowMs();
         if (ws != st.windowStart(m.eventTimeMs())) {
             counters.inc("stats.late");
@@ -211,7 +216,15 @@ final class StatsProcessor implements Processor<String, String, String, RolloutS
             for (int i = 0; i < mine.size(); i++) {
                 long ws = mine.get(i);
                 Stat[] w = windows.get(ws).get(r.getKey());
-                h = h.fold(w, st.history(), s.windowDecay(groups.get(ws + "|" + r.getKey())), st.historyWindows());
+                RoleHistory next = h.fold(w, st.history(), s.windowDecay(groups.get(ws + "|" + r.getKey())), st.historyWindows());
+                if (finite(w) && finite(next.current(st.history()))) {
+                    h = next;
+                } else {  // the history never folds or becomes a non-finite value: keep the old one, say so
+                    counters.inc("stats.non-finite");
+                    log.error("window [{}, {}) of role {} has moments {} that would make the history non-finite; not folded, "
+                            + "the history stays as it was", ws, ws + st.windowMs(), r.getKey(), w[0].encode());
+                    w = new Stat[]{Stat.EMPTY, Stat.EMPTY, Stat.EMPTY};
+                }
                 publish(r.getKey(), ws, w, h, i == mine.size() - 1 ? closeTo : ws + st.windowMs());
             }
             store.put("h|" + r.getKey(), h.encode());
@@ -231,6 +244,16 @@ final class StatsProcessor implements Processor<String, String, String, RolloutS
         // The header names the writer: other app ids (a replay, the live pipeline) share the topic.
         ctx.forward(new Record<>(role, r, ws + st.windowMs()).withHeaders(new RecordHeaders()
                 .add(WRITER_HEADER, s.applicationId().getBytes(StandardCharsets.UTF_8))));
+    }
+
+    static boolean finite(Stat[] w) {
+        for (Stat x : w) if (!Double.isFinite(x.mean()) || !Double.isFinite(x.m2())) return false;
+        return true;
+    }
+
+    static boolean finite(CreditMath.History[] h) {
+        for (CreditMath.History x : h) if (!Double.isFinite(x.mean()) || !Double.isFinite(x.variance())) return false;
+        return true;
     }
 
     private static Moments moments(Stat x) {

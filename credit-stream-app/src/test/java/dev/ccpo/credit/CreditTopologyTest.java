@@ -321,11 +321,129 @@ class CreditTopologyTest {
         traj.pipeInput("gn", Fixtures.thinkReason("gn", 0, 1, Double.NaN, 1000));
         DeadLetter n = dlq.readValue();
         assertEquals("Invalid", n.getErrorClass());
-        assertTrue(n.getReason().contains("non-finite"), n.getReason());
+        assertTrue(n.getReason().contains("reward NaN outside the reward domain [0.0, 1.0]"), n.getReason());
         // mismatched groupSize within a group
         traj.pipeInput("gm", Fixtures.thinkReason("gm", 0, 4, 1, 1000));
         traj.pipeInput("gm", Fixtures.thinkReason("gm", 1, 3, 1, 1000));
         assertTrue(dlq.readValue().getReason().contains("groupSize 3 differs from 4"));
         assertTrue(out.isEmpty());
+    }
+
+    /** Every history the stats task published so far is finite (mean, variance of each signal). */
+    void assertHistoriesFinite() {
+        for (dev.ccpo.avro.RolloutStats r : stats.readValuesToList())
+            for (dev.ccpo.avro.History h : List.of(r.getCreditHistory(), r.getJointHistory(), r.getCounterfactualHistory()))
+                assertTrue(Double.isFinite(h.getMean()) && Double.isFinite(h.getVariance()), "history " + r);
+    }
+
+    /** Issue 18: one finite but absurd reward used to make the global history NaN forever. */
+    @Test
+    void absurdRewardsAreDeadLetteredAndTheHistoryStaysFinite() {
+        start(CreditMode.CCPO);
+        traj.pipeInput("ga", Fixtures.thinkReason("ga", 0, 2, 1e300, 1000), 1000);
+        cfs.pipeInput("ga", Fixtures.solo("ga", 1, 2, -1e300, 1000), 1000);
+        List<DeadLetter> d = dlq.readValuesToList();
+        assertEquals(2, d.size(), d.toString());
+        assertTrue(d.get(0).getReason().contains("reward 1.0E300 outside the reward domain [0.0, 1.0] (reward.min, reward.max)"), d.get(0).getReason());
+        assertTrue(d.get(1).getReason().contains("counterfactual meanReward -1.0E300 outside the reward domain"), d.get(1).getReason());
+        assertEquals(2, counters.get("dlq.Invalid"));
+        // the valid groups around them are credited with a finite history
+        sendThinkReason("gv1", new double[]{1, 0, 1, 0}, new double[]{0, 0, 1, 1}, 2000);
+        sendThinkReason("gv2", new double[]{1, 1, 0, 0}, new double[]{0, 1, 0, 1}, 70_000);
+        rawTraj.pipeInput("tick", null, 140_000L);
+        settle();
+        List<AgentAdvantage> l = out.readValuesToList();
+        assertEquals(16, l.size());
+        assertTrue(l.stream().allMatch(a -> Double.isFinite(a.getAdvantage()) && Double.isFinite(a.getGlobalStd())), l.toString());
+        assertHistoriesFinite();
+    }
+
+    /**
+     * With a reward domain wide enough (a setting), two groups whose signals are each finite but whose merged window
+     * would overflow (+-1e154: the squared difference is 4e308): the stats task keeps the old history and says so.
+     */
+    @Test
+    void aWindowThatWouldOverflowTheHistoryIsNotFolded() {
+        start(Fixtures.settings(CreditMode.CCPO, Fixtures.stats(), new dev.ccpo.worker.ValueDomains(-1e300, 1e300)));
+        sendThinkReason("gx1", new double[]{1e154, 1e154}, new double[]{1e154, 1e154}, 1000);
+        sendThinkReason("gx2", new double[]{-1e154, -1e154}, new double[]{-1e154, -1e154}, 2000);
+        release();
+        assertEquals(1, counters.get("stats.non-finite"), "the window was refused once");
+        assertHistoriesFinite();
+        List<AgentAdvantage> l = out.readValuesToList();
+        assertEquals(8, l.size(), "both groups are still credited, with the history as it was");
+        assertTrue(l.stream().allMatch(a -> Double.isFinite(a.getAdvantage())), l.toString());
+    }
+
+    /** A group whose own signals overflow (a reward of 1e200 squared) is dead-lettered whole, never counted. */
+    @Test
+    void aGroupWithNonFiniteSignalsIsDeadLetteredWhole() {
+        start(Fixtures.settings(CreditMode.CCPO, Fixtures.stats(), new dev.ccpo.worker.ValueDomains(-1e300, 1e300)));
+        sendThinkReason("gy", new double[]{1e200, -1e200}, new double[]{0, 0}, 1000);
+        release();
+        assertTrue(out.isEmpty());
+        List<DeadLetter> d = dlq.readValuesToList();
+        assertEquals(4, d.size(), "two trajectories and two counterfactuals: " + d);
+        assertTrue(d.stream().allMatch(x -> x.getErrorClass().equals("NonFinite") && x.getReason().contains("non-finite credit signals")), d.toString());
+        assertEquals(1, counters.get("groups.non-finite"));
+        assertHistoriesFinite();
+    }
+
+    /** Issue 18: a counterfactual is paired by the trajectory id it names, never by its slot alone. */
+    @Test
+    void aCounterfactualNamingAnotherTrajectoryIsDeadLetteredAndTheGenuineOneUsed() {
+        start(CreditMode.CCPO);
+        String g = "gf";
+        // before its trajectory arrives: buffered apart, dead-lettered when the group completes
+        CounterfactualOutcome early = Fixtures.solo(g, 0, 2, 1.0, 1000);
+        early.setTrajectoryId("elsewhere/0");
+        cfs.pipeInput(g, early, 1000);
+        traj.pipeInput(g, Fixtures.thinkReason(g, 0, 2, 1.0, 1000), 1000);
+        // after its trajectory arrived: refused at once
+        CounterfactualOutcome late = Fixtures.solo(g, 0, 2, 1.0, 1000);
+        late.setTrajectoryId("gf/1");
+        cfs.pipeInput(g, late, 1000);
+        DeadLetter mismatch = dlq.readValue();
+        assertEquals("JoinMismatch", mismatch.getErrorClass());
+        assertTrue(mismatch.getReason().contains("counterfactual names trajectory gf/1 at groupIndex 0 but group gf holds trajectory gf/0 at groupIndex 0"),
+                mismatch.getReason());
+        // the genuine ones are not "duplicates"
+        cfs.pipeInput(g, Fixtures.solo(g, 0, 2, 0.0, 1000), 1000);
+        traj.pipeInput(g, Fixtures.thinkReason(g, 1, 2, 0.0, 1001), 1001);
+        cfs.pipeInput(g, Fixtures.solo(g, 1, 2, 0.0, 1001), 1001);
+        release();
+        List<AgentAdvantage> l = out.readValuesToList();
+        assertEquals(4, l.size());
+        assertEquals(0.0, find(l, 0, 0).getCounterfactualReward(), "the genuine counterfactual (solo 0), not the foreign one (1)");
+        assertEquals(1.0, find(l, 0, 0).getMarginalContribution());
+        DeadLetter foreign = dlq.readValue();
+        assertEquals("Incomplete", foreign.getErrorClass());
+        assertTrue(foreign.getReason().contains("(elsewhere/0) of group gf after grace: no trajectory of the group has that id"), foreign.getReason());
+        assertTrue(dlq.isEmpty());
+        assertEquals(0, counters.get("dlq.Duplicate"));
+    }
+
+    /** Issue 18: two different trajectories with one id in a group: the second is dead-lettered. */
+    @Test
+    void aSecondTrajectoryWithAnIdAlreadyInTheGroupIsDeadLettered() {
+        start(CreditMode.CCPO);
+        String g = "gd";
+        traj.pipeInput(g, Fixtures.thinkReason(g, 0, 2, 1.0, 1000), 1000);
+        Trajectory twin = Fixtures.thinkReason(g, 1, 2, 0.0, 1000);
+        twin.setTrajectoryId("gd/0");
+        traj.pipeInput(g, twin, 1000);
+        DeadLetter d = dlq.readValue();
+        assertEquals("JoinMismatch", d.getErrorClass());
+        assertTrue(d.getReason().contains("trajectory id gd/0 at groupIndex 1 is already in group gd at groupIndex 0"), d.getReason());
+        Trajectory squatter = Fixtures.thinkReason(g, 0, 2, 0.0, 1000);
+        squatter.setTrajectoryId("gd/9");
+        traj.pipeInput(g, squatter, 1000);
+        assertTrue(dlq.readValue().getReason().contains("groupIndex 0 of group gd already holds trajectory gd/0, not gd/9"));
+        cfs.pipeInput(g, Fixtures.solo(g, 0, 2, 0.0, 1000), 1000);
+        traj.pipeInput(g, Fixtures.thinkReason(g, 1, 2, 0.0, 1001), 1001);
+        cfs.pipeInput(g, Fixtures.solo(g, 1, 2, 0.0, 1001), 1001);
+        release();
+        assertEquals(4, out.readValuesToList().size(), "the group is credited with its genuine trajectories");
+        assertTrue(dlq.isEmpty());
     }
 }

@@ -25,8 +25,12 @@ final class Fixtures {
     static CreditSettings settings(CreditMode mode) { return settings(mode, stats()); }
 
     static CreditSettings settings(CreditMode mode, CreditSettings.Stats st) {
+        return settings(mode, st, dev.ccpo.worker.ValueDomains.DEFAULT);
+    }
+
+    static CreditSettings settings(CreditMode mode, CreditSettings.Stats st, dev.ccpo.worker.ValueDomains domains) {
         return new CreditSettings("ccpo-credit-test", "ccpo.trajectories", "ccpo.counterfactuals", "ccpo.advantages",
-                "ccpo.rollout-stats", "ccpo.dlq", mode, 60_000L, 1.0, 1.0, 0.99, CreditMath.WARMUP, true, 1_000L, 0, "127.0.0.1", st);
+                "ccpo.rollout-stats", "ccpo.dlq", mode, 60_000L, 1.0, 1.0, 0.99, CreditMath.WARMUP, true, 1_000L, 0, "127.0.0.1", st, domains);
     }
 
     static Task task(String id) {

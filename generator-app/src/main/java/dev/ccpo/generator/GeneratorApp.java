@@ -51,6 +51,8 @@ public final class GeneratorApp {
                 .decimal("top.p", 1.0, 0.0, 1.0, "Nucleus sampling top-p.")
                 .integer("max.new.tokens", 256, 1, 65_536, "Max generated tokens per turn.")
                 .bool("stop.when.truncated", true, "A turn that hits max.new.tokens ends its episode: later agents get an empty turn and the reward is 0 (reference stop_when_truncated); the turn is marked truncated.")
+                .integer("max.prompt.tokens", 4096, 1, 1_000_000, "A task whose prompt (chat template applied) is longer is dead-lettered before any tensor is allocated.")
+                .longKey("generation.time.limit.ms", 600_000L, 0L, "A model call still sampling after this long fails its task, which is dead-lettered (0 = no limit).")
                 .longKey("seed", 0L, Long.MIN_VALUE, "Base sampling seed; group seeds derive from it and the groupId.")
                 .string("model.dir", "", "Base checkpoint folder (config.json, tokenizer, safetensors). Required.")
                 .string("model.id", "", "Identifies the base model; weights records for another model id are refused. Required.")
@@ -73,9 +75,11 @@ public final class GeneratorApp {
 
     public static void main(String[] args) throws Exception {
         Config cfg = Cli.configOrExit(spec(), args);
+        Cli.folderOrExit(cfg, "model.dir", true);
+        String modelDir = cfg.string("model.dir");
+        String modelId = Cli.requiredOrExit(cfg, "model.id");
+        Cli.brokerOrExit(cfg);
         System.out.println("generator: " + TorchThreads.apply(cfg));
-        String modelDir = required(cfg, "model.dir");
-        String modelId = required(cfg, "model.id");
         String workerId = cfg.string("worker.id");
         RecordSerdes serdes = RecordSerdes.fromConfig(cfg);
         Map<String, Object> kafka = cfg.kafkaClientProperties();
@@ -104,7 +108,8 @@ public final class GeneratorApp {
             DeadLetterPublisher dlq = new DeadLetterPublisher(producer, serdes.deadLetter(), cfg.string(CommonKeys.TOPIC_DLQ), "generator-" + workerId);
             TaskSource source = source(cfg, kafka, serdes, dlq, workerId);
             SamplingParams params = new SamplingParams((float) cfg.decimal("temperature"), (float) cfg.decimal("top.p"),
-                    cfg.integer("max.new.tokens"), List.of(), cfg.longValue("seed"));
+                    cfg.integer("max.new.tokens"), List.of(), cfg.longValue("seed"))
+                    .withLimits(cfg.integer("max.prompt.tokens"), cfg.longValue("generation.time.limit.ms"));
             GroupGenerator gen = new GroupGenerator(new TeamRunner(team, prompts(cfg), verifier, cfg.bool("stop.when.truncated")), workerId,
                     cfg.integer("group.size"), params, cfg.longValue("seed"));
             GeneratorLoop loop = new GeneratorLoop(source, gen, policies, versions, producer, serdes.trajectory(),
@@ -157,9 +162,4 @@ public final class GeneratorApp {
         return new PromptLibrary(Path.of(dir));
     }
 
-    private static String required(Config cfg, String key) {
-        String v = cfg.string(key);
-        if (v.isBlank()) throw new IllegalArgumentException(key + " is required (see generator-app/README.md)");
-        return v;
-    }
 }

@@ -54,6 +54,7 @@ public final class GeneratorLoop {
     private final AtomicReference<Exception> sendFailure = new AtomicReference<>();
 
     private long groups;
+    private long rejected;
     private long trajectories;
     private long tokens;
     private double rewardSum;
@@ -82,6 +83,9 @@ public final class GeneratorLoop {
 
     public long tokens() { return tokens; }
 
+    /** Tasks whose roll-out threw: dead-lettered (topic source) or logged (list source), never retried. */
+    public long rejected() { return rejected; }
+
     /** Runs until the source is exhausted or {@link #stop()}; returns the number of groups produced. */
     public long run() throws InterruptedException {
         long start = System.nanoTime();
@@ -96,7 +100,16 @@ public final class GeneratorLoop {
             Map<String, ChatModel> models = new LinkedHashMap<>();
             for (String role : policies.roles()) models.put(role, policies.current(role).model());
             long version = policies.version();
-            List<Trajectory> group = generator.generate(next.get().task(), next.get().epoch(), models, version);
+            List<Trajectory> group;
+            try {
+                group = generator.generate(next.get().task(), next.get().epoch(), models, version);
+            } catch (RuntimeException e) {
+                // A poison pill (a prompt over max.prompt.tokens, a call over generation.time.limit.ms, anything the
+                // roll-out throws on): dead-lettered and committed past, never retried in a crash loop.
+                rejected++;
+                source.reject(next.get(), e.toString(), e);
+                group = List.of();
+            }
             for (Trajectory t : group) {
                 producer.send(new ProducerRecord<>(topic, t.getGroupId().getBytes(StandardCharsets.UTF_8), serde.serialize(topic, t)),
                         (metadata, e) -> { if (e != null) sendFailure.compareAndSet(null, e); });
@@ -104,7 +117,7 @@ public final class GeneratorLoop {
                 rewardSum += t.getReward();
                 for (Turn turn : t.getTurns()) tokens += turn.getOutputTokenIds().size();
             }
-            groups++;
+            if (!group.isEmpty()) groups++;
             if (source instanceof TopicTaskSource ts) {
                 producer.flush(); // the group is durable before its task offset is committed
                 requireSent();
@@ -114,7 +127,8 @@ public final class GeneratorLoop {
             long refused = versions.refused() + policies.refused();
             progress.update(groups, String.format("%.2f groups/s, %.0f tok/s, mean reward %.3f, policy v%d%s%s",
                     groups / secs, tokens / secs, rewardSum / Math.max(1, trajectories), version,
-                    refused > 0 ? ", " + refused + " weight sets refused" : "", waiting));
+                    refused > 0 ? ", " + refused + " weight sets refused" : "", waiting)
+                    + (rejected > 0 ? ", " + rejected + " tasks dead-lettered" : ""));
         }
         producer.flush();
         requireSent();

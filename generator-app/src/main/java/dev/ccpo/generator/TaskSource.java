@@ -29,6 +29,15 @@ public interface TaskSource extends AutoCloseable {
     /** Whether more tasks can come; false after the last epoch of a finite list. */
     boolean hasMore();
 
+    /**
+     * The task last returned by {@link #next()} could not be rolled out (its processing threw, or its prompt is over
+     * max.prompt.tokens): a topic source dead-letters its record, so the loop can commit past it; a list source
+     * has no record, so it only logs.
+     */
+    default void reject(Next task, String reason, Throwable cause) {
+        org.slf4j.LoggerFactory.getLogger(TaskSource.class).error("task {} skipped: {}", task.task().taskId(), reason, cause);
+    }
+
     @Override
     default void close() { }
 

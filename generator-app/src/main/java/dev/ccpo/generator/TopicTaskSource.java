@@ -34,6 +34,7 @@ public final class TopicTaskSource implements TaskSource {
     private final AvroSerde<Task> serde;
     private final DeadLetterPublisher dlq;
     private final Deque<ConsumerRecord<byte[], byte[]>> buffered = new ArrayDeque<>();
+    private ConsumerRecord<byte[], byte[]> current; // the record of the task last returned by next()
     private volatile long deadLettered; // one writer (the loop thread); read by progress and tests
 
     public TopicTaskSource(Map<String, Object> kafkaProps, String topic, AvroSerde<Task> serde, DeadLetterPublisher dlq, String clientId) {
@@ -68,8 +69,17 @@ public final class TopicTaskSource implements TaskSource {
                 deadLetter(r, "invalid task: " + invalid, null);
                 continue;
             }
+            current = r;
             return Optional.of(new Next(Tasks.fromAvro(t), 0));
         }
+    }
+
+    /** Dead-letters the record of the task last returned (its roll-out threw): the loop then commits past it. */
+    @Override
+    public void reject(Next task, String reason, Throwable cause) {
+        if (current == null) throw new IllegalStateException("reject() without a current task");
+        deadLetter(current, "task " + task.task().taskId() + " could not be rolled out: " + reason, cause);
+        current = null;
     }
 
     /** Commits what was consumed so far (call after the produced groups were flushed). */

@@ -116,4 +116,43 @@ class GeneratorLoopTest {
             assertEquals(2, loop.groups(), "no group after the failed one");
         }
     }
+
+    /**
+     * A task whose question is a few hundred KB is refused before the model allocates anything and handed back to the
+     * source (a topic source dead-letters it), and the loop goes on with the next task: no exit, no crash loop.
+     */
+    @Test
+    void aPoisonTaskIsRejectedAndTheLoopGoesOn() throws Exception {
+        RecordSerdes serdes = new RecordSerdes(new InMemorySchemaRegistryClient());
+        List<TaskRecord> tasks = List.of(new TaskRecord("ok0", "d", "1+1?", "2", AnswerKind.NUMERIC),
+                new TaskRecord("huge", "d", "7+".repeat(150_000) + "1?", "2", AnswerKind.NUMERIC),
+                new TaskRecord("ok1", "d", "2+2?", "4", AnswerKind.NUMERIC));
+        MockProducer<byte[], byte[]> producer = new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
+        List<String> rejected = new ArrayList<>();
+        TaskSource list = TaskSource.ofList(tasks, 1, 0);
+        TaskSource source = new TaskSource() {
+            public Optional<Next> next() { return list.next(); }
+            public boolean hasMore() { return list.hasMore(); }
+            public void reject(Next task, String reason, Throwable cause) { rejected.add(task.task().taskId() + ": " + reason); }
+        };
+        try (Verifier verifier = new Verifier()) {
+            TeamRunner runner = new TeamRunner(TeamSpec.thinkReason(), new PromptLibrary(), verifier);
+            SamplingParams params = new SamplingParams(1f, 1f, 4, List.of(), 0).withLimits(2048, 60_000);
+            GroupGenerator gen = new GroupGenerator(runner, "g", 2, params, 1);
+            Map<String, ChatModel> initial = new LinkedHashMap<>();
+            for (String role : runner.team().policyKeys())
+                initial.put(role, dev.ccpo.policy.model.CausalLM.init(dev.ccpo.policy.model.ModelConfig.tiny(dev.ccpo.policy.model.CharTokenizer.VOCAB),
+                        new dev.ccpo.policy.model.CharTokenizer(), 1, ai.djl.Device.cpu()));
+            RolePolicies<ChatModel> policies = new RolePolicies<>(initial, 0, (r, b) -> { throw new AssertionError(); }, 1);
+            GeneratorLoop loop = new GeneratorLoop(source, gen, policies, GeneratorLoop.NONE, producer, serdes.trajectory(),
+                    "ccpo.trajectories", 1, 1, new Progress("gen", "groups", -1, 0, new PrintStream(new ByteArrayOutputStream())));
+            assertEquals(2, loop.run(), "the two valid tasks are rolled out");
+            assertEquals(1, loop.rejected());
+            assertEquals(1, rejected.size(), rejected.toString());
+            assertTrue(rejected.get(0).startsWith("huge: ") && rejected.get(0).contains("exceeds the limit of 2048 (max.prompt.tokens)"),
+                    rejected.get(0));
+            assertEquals(4, producer.history().size(), "2 groups x G=2, nothing of the refused task");
+            policies.close();
+        }
+    }
 }

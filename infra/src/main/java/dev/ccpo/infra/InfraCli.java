@@ -22,6 +22,7 @@ public final class InfraCli {
     static final String KAFKA_PORT = "broker.port";
     static final String REGISTRY_PORT = "registry.port";
     static final String REGISTRY_HOST = "registry.host";
+    static final String REGISTRY_MAX_BODY = "registry.max.body.bytes";
     static final String PARTITIONS = "topics.partitions";
     static final String PID_FILE = "pid.file";
     static final String SMOKE_CLUSTER = "smoke.cluster";
@@ -34,6 +35,7 @@ public final class InfraCli {
                 .integer(KAFKA_PORT, 9092, 0, 65535, "Broker port on 127.0.0.1 for up; 0 = any free port.")
                 .integer(REGISTRY_PORT, 8081, 0, 65535, "Schema registry port; 0 = any free port.")
                 .string(REGISTRY_HOST, "127.0.0.1", "Address the registry binds to.")
+                .integer(REGISTRY_MAX_BODY, SchemaRegistryServer.DEFAULT_MAX_BODY_BYTES, 1, Integer.MAX_VALUE - 1, "Largest request body the registry reads; a larger one gets HTTP 413 with a Confluent-style error body.")
                 .integer(PARTITIONS, TopicsAdmin.DEFAULT_PARTITIONS, 1, 1024, "Partitions of the DESIGN.md topics (rollout-stats always 1).")
                 .string(PID_FILE, "", "If set, up writes its process id here (bin/ccpo-down reads it).")
                 .choice(SMOKE_CLUSTER, "embedded", "smoke: 'embedded' starts a throwaway cluster; 'existing' uses bootstrap.servers and schema.registry.url.",
@@ -87,7 +89,7 @@ public final class InfraCli {
         // kafka.* keys (security settings) reach the registry's own clients of the _schemas topic too
         SchemaRegistryServer server = SchemaRegistryServer.kafkaBacked(config.kafkaClientProperties(),
                 LocalCluster.SCHEMAS_TOPIC, config.string(REGISTRY_HOST), config.integer(REGISTRY_PORT),
-                config.string(CommonKeys.REGISTRY_USER_INFO));
+                config.string(CommonKeys.REGISTRY_USER_INFO)).maxBodyBytes(config.integer(REGISTRY_MAX_BODY));
         System.out.println("schema.registry.url=" + server.url());
         System.out.flush();
         Cli.awaitShutdown(server::close);

@@ -2,6 +2,7 @@ package dev.ccpo.learner;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.io.DataInputStream;
@@ -31,8 +32,8 @@ public final class AdamW {
         public static Settings defaults(double lr) { return new Settings(lr, 0.9, 0.999, 1e-8, 0.0, 10, 1.0); }
     }
 
-    /** What a step did, for the per-step log line. gradNorm is before clipping. */
-    public record StepInfo(long step, double lr, double gradNorm, int microBatches) {}
+    /** What a step did, for the per-step log line. gradNorm is before clipping; skipped: why nothing changed, or null. */
+    public record StepInfo(long step, double lr, double gradNorm, int microBatches, String skipped) {}
 
     private final Settings s;
     private final NDManager manager;
@@ -62,8 +63,9 @@ public final class AdamW {
             NDArray g = live.duplicate();
             g.detach();
             g.attach(manager);
-            // PyTorch accumulates .grad across backward calls; zero it so each micro-batch counts once
-            live.muli(0f);
+            // PyTorch accumulates .grad across backward calls; zero it so each micro-batch counts once. Assign, not
+            // multiply: NaN * 0 is NaN, and one non-finite gradient would otherwise poison every later step.
+            live.set(new NDIndex("..."), 0f);
             NDArray prev = acc.get(e.getKey());
             if (prev == null) {
                 acc.put(e.getKey(), g);
@@ -75,42 +77,95 @@ public final class AdamW {
         micro++;
     }
 
-    /** Averages accumulated gradients, clips the global norm, applies one AdamW update in place. */
+    /**
+     * Averages accumulated gradients, clips the global norm, applies one AdamW update. Nothing changes (weights,
+     * moments, step count) unless the gradient norm and every updated weight are finite: the update is staged first,
+     * checked, then committed; otherwise the accumulation is dropped and {@link StepInfo#skipped()} says why.
+     */
     public StepInfo step(Map<String, NDArray> params) {
         if (micro == 0) throw new IllegalStateException("AdamW.step called without accumulate()");
-        step++;
+        int mb = micro;
         double sq = 0;
         for (NDArray g : acc.values()) {
             g.divi((float) micro);
-            sq += g.square().sum().getFloat();
+            try (NDArray g2 = g.square(); NDArray sum = g2.sum()) {
+                sq += sum.getFloat();
+            }
         }
         double norm = Math.sqrt(sq);
+        long k = step + 1;
+        double lr = learningRate(k);
+        if (!Double.isFinite(norm)) {
+            discard();
+            return new StepInfo(step, lr, norm, mb, "gradient norm is " + norm);
+        }
         float scale = (s.gradClip() > 0 && norm > s.gradClip()) ? (float) (s.gradClip() / (norm + 1e-6)) : 1f;
-        double lr = learningRate(step);
         float b1 = (float) s.beta1(), b2 = (float) s.beta2();
-        float bc1 = (float) (1 - Math.pow(s.beta1(), step));
-        float bc2 = (float) (1 - Math.pow(s.beta2(), step));
+        float bc1 = (float) (1 - Math.pow(s.beta1(), k));
+        float bc2 = (float) (1 - Math.pow(s.beta2(), k));
+        Map<String, NDArray[]> staged = new LinkedHashMap<>();  // name -> {m', v', p'}
+        String bad = null;
         for (Map.Entry<String, NDArray> e : params.entrySet()) {
             String name = e.getKey();
             NDArray p = e.getValue();
             NDArray g = acc.get(name);
             if (g == null) continue; // parameter not trained this step (frozen role)
             if (scale != 1f) g.muli(scale);
-            NDArray mi = m.computeIfAbsent(name, k -> manager.zeros(p.getShape(), p.getDataType()));
-            NDArray vi = v.computeIfAbsent(name, k -> manager.zeros(p.getShape(), p.getDataType()));
-            mi.muli(b1).addi(g.mul(1 - b1));
-            vi.muli(b2).addi(g.square().mul(1 - b2));
-            NDArray update = mi.div(bc1).div(vi.div(bc2).sqrt().add((float) s.eps()));
-            NDArray nextP = p.mul((float) (1 - lr * s.weightDecay())).sub(update.mul((float) lr));
-            p.set(nextP.toType(p.getDataType(), false).toByteBuffer());
-            update.close();
-            nextP.close();
+            NDArray mi = m.get(name), vi = v.get(name);
+            NDArray newM, newV;
+            try (NDArray gm = g.mul(1 - b1); NDArray g2 = g.square(); NDArray gv = g2.mul(1 - b2)) {
+                newM = mi == null ? gm.duplicate() : mi.mul(b1).addi(gm);
+                newV = vi == null ? gv.duplicate() : vi.mul(b2).addi(gv);
+            }
+            NDArray nextP;
+            try (NDArray mh = newM.div(bc1); NDArray vh = newV.div(bc2); NDArray vs = vh.sqrt(); NDArray den = vs.add((float) s.eps());
+                 NDArray update = mh.div(den); NDArray step1 = update.mul((float) lr); NDArray decayed = p.mul((float) (1 - lr * s.weightDecay()))) {
+                nextP = decayed.sub(step1);
+            }
+            staged.put(name, new NDArray[]{newM, newV, nextP});
+            if (bad == null && !finite(nextP)) bad = name;
         }
+        if (bad != null) {
+            for (NDArray[] x : staged.values()) for (NDArray a : x) a.close();
+            discard();
+            return new StepInfo(step, lr, norm, mb, "the update would make tensor " + bad + " non-finite");
+        }
+        for (Map.Entry<String, NDArray[]> e : staged.entrySet()) {
+            NDArray[] x = e.getValue();
+            NDArray oldM = m.put(e.getKey(), x[0]), oldV = v.put(e.getKey(), x[1]);
+            if (oldM != null) oldM.close();
+            if (oldV != null) oldV.close();
+            NDArray p = params.get(e.getKey());
+            p.set(x[2].toType(p.getDataType(), false).toByteBuffer());
+            x[2].close();
+        }
+        discard();
+        step = k;
+        return new StepInfo(step, lr, norm, mb, null);
+    }
+
+    /** Why the accumulated gradients could not be stepped (their global norm is not finite), or null. */
+    public String accumulatedNormProblem() {
+        double sq = 0;
+        for (NDArray g : acc.values()) {
+            try (NDArray g2 = g.square(); NDArray sum = g2.sum()) {
+                sq += sum.getFloat();
+            }
+        }
+        return Double.isFinite(sq) ? null : "gradient norm is " + Math.sqrt(sq);
+    }
+
+    /** Drops the accumulated gradients (a skipped step). */
+    public void discard() {
         for (NDArray g : acc.values()) g.close();
         acc.clear();
-        int mb = micro;
         micro = 0;
-        return new StepInfo(step, lr, norm, mb);
+    }
+
+    private static boolean finite(NDArray a) {
+        try (NDArray nan = a.isNaN(); NDArray inf = a.isInfinite(); NDArray badValues = nan.logicalOr(inf); NDArray any = badValues.any()) {
+            return !any.getBoolean();
+        }
     }
 
     private static final int MAGIC = 0xADA3_0001;

@@ -13,7 +13,7 @@ import dev.ccpo.serde.DeadLetterPublisher;
 import dev.ccpo.serde.RecordSerdes;
 import dev.ccpo.weights.WeightsFollower;
 import dev.ccpo.weights.WeightsPublisher;
-import dev.ccpo.worker.TrajectoryValidation;
+import dev.ccpo.worker.ValueDomains;
 import java.io.*;
 import java.nio.file.*;
 import java.time.Duration;
@@ -46,6 +46,7 @@ public final class Learner implements AutoCloseable {
     private long step;
     private long version;
     private long frozenSkipped;
+    private long nonFiniteGroups;
     private volatile boolean stop;
     private final List<String> trainedHere = Collections.synchronizedList(new ArrayList<>());
 
@@ -175,6 +176,8 @@ public final class Learner implements AutoCloseable {
         step++;
         for (Map.Entry<PolicyTrainer, List<AgentAdvantage>> e : byTrainer.entrySet()) {
             PolicyTrainer.StepMetrics m = e.getKey().step(e.getValue());
+            if (m.skipped() != null) m = withoutSpoilingGroups(e.getKey(), e.getValue(), m.skipped());
+            if (m == null) continue;
             long lag = version - e.getValue().stream().mapToLong(AgentAdvantage::getPolicyVersion).min().orElse(version);
             System.out.printf(Locale.ROOT, "step %d role %s loss %.5f |A| %.4f clip %.3f kl %.5f gnorm %.4f lr %.2e"
                             + " tok/s %.1f version %d lag %d dropped %d skipped %d groups %s%n", step, roleOf(e.getKey()), m.loss(),
@@ -195,22 +198,61 @@ public final class Learner implements AutoCloseable {
     }
 
     /**
+     * A step came out non-finite (loss, gradient norm or an updated weight) and changed nothing. Each group is probed
+     * alone: the groups whose loss or gradient norm is non-finite are dead-lettered (every record, with the reason), and
+     * the rest are stepped once more; if that step is refused too, its groups are dead-lettered as well. The weights
+     * and the optimizer state only ever change by a finite step. Returns that step's metrics, or null if none was taken.
+     */
+    private PolicyTrainer.StepMetrics withoutSpoilingGroups(PolicyTrainer t, List<AgentAdvantage> recs, String why) {
+        Map<String, List<AgentAdvantage>> byGroup = new LinkedHashMap<>();
+        for (AgentAdvantage r : recs) byGroup.computeIfAbsent(r.getGroupId().toString(), k -> new ArrayList<>()).add(r);
+        List<AgentAdvantage> keep = new ArrayList<>();
+        for (Map.Entry<String, List<AgentAdvantage>> g : byGroup.entrySet()) {
+            String bad = byGroup.size() == 1 ? why : t.probe(g.getValue());
+            if (bad == null) keep.addAll(g.getValue());
+            else deadLetterGroup(g.getKey(), g.getValue(), bad);
+        }
+        if (keep.isEmpty()) return null;
+        PolicyTrainer.StepMetrics m = t.step(keep);
+        if (m.skipped() == null) return m;
+        Map<String, List<AgentAdvantage>> rest = new LinkedHashMap<>();
+        for (AgentAdvantage r : keep) rest.computeIfAbsent(r.getGroupId().toString(), k -> new ArrayList<>()).add(r);
+        rest.forEach((g, rs) -> deadLetterGroup(g, rs, m.skipped() + " (in a step with " + String.join(",", rest.keySet()) + ")"));
+        return null;
+    }
+
+    private void deadLetterGroup(String groupId, List<AgentAdvantage> recs, String why) {
+        nonFiniteGroups++;
+        System.out.printf(Locale.ROOT, "step %d: group %s not trained, the update would be non-finite (%s); its %d records "
+                + "dead-lettered, the weights kept%n", step, groupId, why, recs.size());
+        producer.beginTransaction();
+        for (AgentAdvantage r : recs) {
+            byte[] value = serdes.advantage().serialize(topic, r);  // re-encoded: the learner keeps decoded records
+            dlq.publish(topic, -1, -1, groupId.getBytes(java.nio.charset.StandardCharsets.UTF_8), value,
+                    "learner: group " + groupId + " makes the update non-finite: " + why, "NonFiniteUpdate");
+        }
+        producer.commitTransaction();
+    }
+
+    /** Groups skipped because their update would have been non-finite (dead-lettered). */
+    public long nonFiniteGroups() { return nonFiniteGroups; }
+
+    /**
      * Why a decoded record must not be trained on (it would put NaN into the weights or index outside the model),
      * or null: a non-finite advantage, non-finite or missing behaviour log-probs, token ids outside the vocabulary,
      * or more tokens than the model has positions.
      */
     String invalidReason(AgentAdvantage r) {
-        if (!Double.isFinite(r.getAdvantage())) return "advantage is not finite: " + r.getAdvantage();
         List<Integer> out = r.getOutputTokenIds(), prompt = r.getPromptTokenIds();
         try {
-            TrajectoryValidation.checkLogProbs(r.getAgentId(), out, r.getBehaviourLogProbs());
+            ValueDomains.checkAdvantage(r.getAdvantage());
+            ValueDomains.checkLogProbs(r.getAgentId(), out, r.getBehaviourLogProbs());
             PolicyTrainer t = trainers.get(policyKey(r, trainers.keySet()));
             if (t == null) return null; // a role this learner does not train is skipped, not rejected
             ModelConfig mc = t.model().config();
             if (prompt.size() + out.size() > mc.maxPositionEmbeddings())
                 return (prompt.size() + out.size()) + " tokens, more than the model's " + mc.maxPositionEmbeddings() + " positions";
-            TrajectoryValidation.checkIds(r.getAgentId(), "promptTokenIds", prompt, mc.vocabSize());
-            TrajectoryValidation.checkIds(r.getAgentId(), "outputTokenIds", out, mc.vocabSize());
+            ValueDomains.check(r, mc.vocabSize());
             return null;
         } catch (RejectedRecordException e) {
             return e.getMessage();
@@ -225,6 +267,12 @@ public final class Learner implements AutoCloseable {
 
     /** Publishes every role's weights as policyVersion+1 in one transaction. */
     private void publish() {
+        for (Map.Entry<String, PolicyTrainer> e : trainers.entrySet()) {
+            String bad = e.getValue().model().firstNonFiniteTensor();
+            if (bad != null)  // cannot happen (every step is checked before it is applied); never published if it does
+                throw new IllegalStateException("role " + e.getKey() + ": tensor " + bad + " holds a non-finite value; v"
+                        + (version + 1) + " not published");
+        }
         producer.beginTransaction();
         try {
             for (Map.Entry<String, PolicyTrainer> e : trainers.entrySet())

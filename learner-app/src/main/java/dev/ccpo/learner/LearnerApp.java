@@ -10,6 +10,8 @@ public final class LearnerApp {
 
     public static void main(String[] args) throws Exception {
         Config c = Cli.configOrExit(LearnerKeys.spec(), args);
+        Cli.folderOrExit(c, "model.dir", false);
+        Cli.brokerOrExit(c);
         System.out.println("learner: " + TorchThreads.apply(c));
         Learner learner = new Learner(c);
         Thread loop = new Thread(() -> {

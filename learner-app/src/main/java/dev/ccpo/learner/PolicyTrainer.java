@@ -12,9 +12,12 @@ import java.util.Map;
 /** One policy (CausalLM) with its optimizer: turns a step's records into one AdamW update. */
 public final class PolicyTrainer implements AutoCloseable {
 
-    /** Everything the per-step log line needs. */
+    /**
+     * Everything the per-step log line needs. skipped: why the step changed nothing (a non-finite loss, gradient norm
+     * or updated weight; the weights and the optimizer state are as before), or null when it was applied.
+     */
     public record StepMetrics(double loss, double meanAbsAdv, double clipFraction, double approxKl, double gradNorm,
-                              double lr, long tokens, int samples, double seconds) {
+                              double lr, long tokens, int samples, double seconds, String skipped) {
         public double tokensPerSecond() { return seconds > 0 ? tokens / seconds : 0; }
     }
 
@@ -44,11 +47,32 @@ public final class PolicyTrainer implements AutoCloseable {
     public AdamW optimizer() { return optimizer; }
 
     public StepMetrics step(List<AgentAdvantage> records) {
-        if (records.isEmpty()) throw new IllegalArgumentException("step with no records");
         long t0 = System.nanoTime();
+        Sums a = accumulate(records);
+        if (a.skipped != null) {  // checked before any update: nothing is stepped
+            optimizer.discard();
+            return a.metrics(Double.NaN, 0, records.size(), t0, a.skipped);
+        }
+        AdamW.StepInfo info = optimizer.step(model.parameters());
+        return a.metrics(info.gradNorm(), info.lr(), records.size(), t0, info.skipped());
+    }
+
+    /**
+     * Why a step on these records would be refused for its loss or gradient norm (non-finite), or null; changes
+     * nothing (the gradients are dropped). The learner uses it to find the group that spoiled a step.
+     */
+    public String probe(List<AgentAdvantage> records) {
+        Sums a = accumulate(records);
+        String why = a.skipped != null ? a.skipped : optimizer.accumulatedNormProblem();
+        optimizer.discard();
+        return why;
+    }
+
+    /** Loss sums over the micro-batches, gradients accumulated in the optimizer; stops at a non-finite loss. */
+    private Sums accumulate(List<AgentAdvantage> records) {
+        if (records.isEmpty()) throw new IllegalArgumentException("step with no records");
         Map<String, NDArray> params = model.parameters();
-        double lossSum = 0, advSum = 0, clipSum = 0, klSum = 0;
-        long tokens = 0;
+        Sums sums = new Sums();
         for (List<AgentAdvantage> part : MicroBatch.split(records, microBatch)) {
             try (NDManager sub = manager.newSubManager();
                  GradientCollector gc = Engine.getInstance().newGradientCollector()) {
@@ -57,20 +81,31 @@ public final class PolicyTrainer implements AutoCloseable {
                 NDArray refLp = reference == null ? null
                         : reference.completionLogProbs(sub, mb.prompts(), mb.completions(), temperature).stopGradient();
                 PpoLoss.Result r = PpoLoss.compute(newLp, mb.oldLogProbs(), mb.mask(), mb.advantages(), refLp, loss);
+                double w = part.size();
+                sums.loss += r.lossValue() * w;
+                sums.adv += r.meanAbsAdv() * w;
+                sums.clip += r.clipFraction() * w;
+                sums.kl += r.approxKl() * w;
+                sums.tokens += mb.tokens();
+                if (!Double.isFinite(r.lossValue())) {
+                    sums.skipped = "loss is " + r.lossValue();
+                    return sums;
+                }
                 gc.backward(r.loss());
                 optimizer.accumulate(params);
-                double w = part.size();
-                lossSum += r.lossValue() * w;
-                advSum += r.meanAbsAdv() * w;
-                clipSum += r.clipFraction() * w;
-                klSum += r.approxKl() * w;
-                tokens += mb.tokens();
             }
         }
-        AdamW.StepInfo info = optimizer.step(params);
-        int n = records.size();
-        double secs = (System.nanoTime() - t0) / 1e9;
-        return new StepMetrics(lossSum / n, advSum / n, clipSum / n, klSum / n, info.gradNorm(), info.lr(), tokens, n, secs);
+        return sums;
+    }
+
+    private static final class Sums {
+        double loss, adv, clip, kl;
+        long tokens;
+        String skipped;
+
+        StepMetrics metrics(double gradNorm, double lr, int n, long t0, String why) {
+            return new StepMetrics(loss / n, adv / n, clip / n, kl / n, gradNorm, lr, tokens, n, (System.nanoTime() - t0) / 1e9, why);
+        }
     }
 
     @Override

@@ -91,7 +91,13 @@ class LearnerIT {
                     TestRecords.advantage("g1", 2, 0, true, 1.0, ok, List.of(-4f)),
                     TestRecords.advantage("g2", 2, 0, true, 1.0, ok, List.of(-4f, Float.NaN, -4f)),
                     TestRecords.advantage("g3", 2, 0, true, 1.0, List.of(40, 99_999, 42), okLp),
-                    TestRecords.advantage("g4", 2, 0, true, 1.0, java.util.Collections.nCopies(600, 40), java.util.Collections.nCopies(600, -4f)));
+                    TestRecords.advantage("g4", 2, 0, true, 1.0, java.util.Collections.nCopies(600, 40), java.util.Collections.nCopies(600, -4f)),
+                    TestRecords.advantage("g5", 2, 0, true, 1e30, ok, okLp),
+                    TestRecords.advantage("g6", 2, 0, true, 1.0, ok, List.of(-4f, 0.5f, -4f)));
+            // In every domain, yet its update is not finite: behaviour log-probs of -1000 make the ratio exp(~996) = inf
+            // in fp32, and the gradient NaN. The learner must skip the step, dead-letter the group and keep its weights.
+            AgentAdvantage spoilerGood = TestRecords.advantage("g7", 2, 0, true, 1.0, ok, okLp);
+            AgentAdvantage spoiler = TestRecords.advantage("g7", 2, 0, true, 50.0, ok, List.of(-1000f, -1000f, -1000f));
             try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(cluster.kafkaProps(), new ByteArraySerializer(), new ByteArraySerializer())) {
                 p.send(new ProducerRecord<>("ccpo.advantages", 0, null, "not avro".getBytes()));
                 for (int g = 0; g < bad.size(); g++) {
@@ -99,11 +105,15 @@ class LearnerIT {
                     p.send(new ProducerRecord<>("ccpo.advantages", g % 2, null, serdes.advantage().serialize("ccpo.advantages", good)));
                     p.send(new ProducerRecord<>("ccpo.advantages", g % 2, null, serdes.advantage().serialize("ccpo.advantages", bad.get(g))));
                 }
+                p.send(new ProducerRecord<>("ccpo.advantages", 0, null, serdes.advantage().serialize("ccpo.advantages", spoilerGood)));
+                p.send(new ProducerRecord<>("ccpo.advantages", 0, null, serdes.advantage().serialize("ccpo.advantages", spoiler)));
                 p.flush();
             }
             try (Learner l = new Learner(cfg)) {
-                l.run(bad.size(), false);
-                assertEquals(List.of("g0", "g1", "g2", "g3", "g4"), l.trainedGroups().stream().sorted().toList(), "every group trained");
+                l.run(bad.size() + 1, false);
+                assertEquals(List.of("g0", "g1", "g2", "g3", "g4", "g5", "g6", "g7"), l.trainedGroups().stream().sorted().toList(),
+                        "every group consumed");
+                assertEquals(1, l.nonFiniteGroups(), "g7 skipped");
             }
             Map<String, Object> rp = new HashMap<>(cluster.kafkaProps());
             rp.put("group.id", "it-dlq");
@@ -113,16 +123,19 @@ class LearnerIT {
                     new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
                 c.subscribe(List.of("ccpo.dlq"));
                 long until = System.currentTimeMillis() + 30_000;
-                while (reasons.size() < bad.size() + 1 && System.currentTimeMillis() < until)
+                while (reasons.size() < bad.size() + 3 && System.currentTimeMillis() < until)
                     c.poll(Duration.ofMillis(200)).forEach(r -> reasons.add(serdes.deadLetter().deserialize("ccpo.dlq", r.value()).getReason().toString()));
             }
-            assertEquals(bad.size() + 1, reasons.size(), "one dead letter per bad record: " + reasons);
-            for (String expected : List.of("undecodable", "advantage is not finite", "agent 0: 1 log-probs for 3 output tokens",
-                    "agent 0: log-prob 1 is NaN", "agent 0: outputTokenIds[1] = 99999 outside [0, ", "603 tokens, more than the model's"))
+            assertEquals(bad.size() + 3, reasons.size(), "one dead letter per bad record and both of g7's: " + reasons);
+            for (String expected : List.of("undecodable", "advantage NaN outside [-100.0, 100.0]", "agent 0: 1 log-probs for 3 output tokens",
+                    "agent 0: log-prob 1 is NaN", "agent 0: outputTokenIds[1] = 99999 outside [0, ", "603 tokens, more than the model's",
+                    "advantage 1.0E30 outside [-100.0, 100.0]", "agent 0: log-prob 1 is 0.5, outside [-1000.0, 0]"))
                 assertTrue(reasons.stream().anyMatch(r -> r.contains(expected)), expected + " in " + reasons);
             try (WeightsFollower f = new WeightsFollower(cluster.kafkaProps(), "ccpo.weights", serdes.weights(), "tiny", "it").start();
                  CausalLM m = CausalLM.init(ModelConfig.tiny(CharTokenizer.VOCAB), new CharTokenizer(), 99, Device.cpu())) {
-                assertEquals(bad.size(), f.awaitVersion(bad.size(), Duration.ofSeconds(60)));
+                assertEquals(2, reasons.stream().filter(r -> r.contains("learner: group g7 makes the update non-finite: gradient norm is NaN")).count(),
+                        reasons.toString());
+                assertEquals(bad.size() + 1, f.awaitVersion(bad.size() + 1, Duration.ofSeconds(60)));
                 m.importWeights(f.newerThan("thinker", 0).orElseThrow().bytes());
                 for (var e : m.parameters().entrySet())
                     assertTrue(!e.getValue().isNaN().any().getBoolean() && !e.getValue().isInfinite().any().getBoolean(), "finite " + e.getKey());

@@ -68,4 +68,35 @@ class PolicyTrainerTest {
         // weights (and so log-probs) unchanged.
         assertEquals(0.0, stepAndDelta(+1.0, -1f), 1e-6);
     }
+
+    /**
+     * Issue 18: one finite but huge advantage gave loss -Infinity, gradient norm NaN and all-NaN weights. Now the step
+     * is refused before it changes anything (weights, optimizer state), with the reason, and the next good step applies.
+     */
+    @Test
+    void aStepWithANonFiniteLossOrGradientNormChangesNothing() {
+        try (CausalLM m = tiny()) {
+            float[] before = logProbs(m);
+            byte[] weights = m.exportWeights();
+            AdamW.Settings opt = new AdamW.Settings(1e-2, 0.9, 0.999, 1e-8, 0.0, 0, 1.0);
+            try (PolicyTrainer t = new PolicyTrainer(m, null, opt, PpoLoss.Settings.defaults(), 4, 1f)) {
+                for (double adv : new double[]{1e300, -1e300, 3e38}) {
+                    AgentAdvantage huge = record(before, adv);
+                    assertNotNull(t.probe(List.of(huge)), "probe of advantage " + adv);
+                    PolicyTrainer.StepMetrics s = t.step(List.of(huge, record(before, 1.0)));
+                    assertNotNull(s.skipped(), "advantage " + adv + " must not be stepped");
+                    assertTrue(s.skipped().startsWith("loss is") || s.skipped().startsWith("gradient norm is"), s.skipped());
+                    assertArrayEquals(weights, m.exportWeights(), "weights unchanged after advantage " + adv);
+                    assertEquals(0, t.optimizer().stepCount(), "optimizer state unchanged");
+                    assertNull(m.firstNonFiniteTensor());
+                }
+                assertNull(t.probe(List.of(record(before, 1.0))));
+                PolicyTrainer.StepMetrics ok = t.step(List.of(record(before, 1.0)));
+                assertNull(ok.skipped());
+                assertEquals(1, t.optimizer().stepCount());
+                assertTrue(sum(logProbs(m)) - sum(before) > 1e-4, "the good step after the refused ones applies");
+                assertNull(m.firstNonFiniteTensor());
+            }
+        }
+    }
 }

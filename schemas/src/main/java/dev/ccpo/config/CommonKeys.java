@@ -12,12 +12,13 @@ public final class CommonKeys {
     public static final String TOPIC_ADVANTAGES = "topic.advantages";
     public static final String TOPIC_WEIGHTS = "topic.weights";
     public static final String TOPIC_DLQ = "topic.dlq";
+    public static final String STARTUP_TIMEOUT_MS = "startup.timeout.ms";
 
     private CommonKeys() { }
 
     /** A spec for the named service with the common keys already in it. */
     public static ConfigSpec spec(String service) {
-        return new ConfigSpec(service)
+        ConfigSpec spec = new ConfigSpec(service)
                 .string(BOOTSTRAP_SERVERS, "localhost:9092", "Kafka bootstrap servers, host:port[,host:port...].")
                 .string(REGISTRY_URL, "http://localhost:8081", "Confluent-compatible schema registry URL.")
                 .string(REGISTRY_USER_INFO, "", "user:password for the registry's HTTP basic auth; empty for none.")
@@ -27,6 +28,8 @@ public final class CommonKeys {
                 .string(TOPIC_ROLLOUT_STATS, "ccpo.rollout-stats", "Topic of windowed RolloutStats records.")
                 .string(TOPIC_ADVANTAGES, "ccpo.advantages", "Topic of AgentAdvantage records.")
                 .string(TOPIC_WEIGHTS, "ccpo.weights", "Topic of PolicyWeights records (compacted).")
-                .string(TOPIC_DLQ, "ccpo.dlq", "Dead-letter topic: records that could not be processed, with the reason.");
+                .string(TOPIC_DLQ, "ccpo.dlq", "Dead-letter topic: records that could not be processed, with the reason.")
+                .longKey(STARTUP_TIMEOUT_MS, 15_000L, 1L, "At start-up, how long to wait for the Kafka cluster at bootstrap.servers before failing (exit 1) with an error naming it.");
+        return dev.ccpo.worker.ValueDomains.addKeys(spec);
     }
 }

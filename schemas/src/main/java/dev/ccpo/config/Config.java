@@ -5,6 +5,10 @@ import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.List;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
@@ -126,6 +130,31 @@ public final class Config {
         Map<String, Object> props = new HashMap<>(kafkaOverrides);
         props.put("bootstrap.servers", string(CommonKeys.BOOTSTRAP_SERVERS));
         return props;
+    }
+
+    /**
+     * kafka.* keys that no Kafka client knows (producer, consumer, admin, and Streams when it is on the class path;
+     * prefixed producer./consumer./admin./main.consumer./restore.consumer./global.consumer./topic. ones pass):
+     * most likely misspelt, so every service warns about them at start-up.
+     */
+    public List<String> unknownKafkaKeys() {
+        Set<String> known = new HashSet<>();
+        known.addAll(org.apache.kafka.clients.producer.ProducerConfig.configNames());
+        known.addAll(org.apache.kafka.clients.consumer.ConsumerConfig.configNames());
+        known.addAll(org.apache.kafka.clients.admin.AdminClientConfig.configNames());
+        try {
+            Object def = Class.forName("org.apache.kafka.streams.StreamsConfig").getMethod("configDef").invoke(null);
+            known.addAll(((org.apache.kafka.common.config.ConfigDef) def).names());
+        } catch (ReflectiveOperationException | LinkageError e) {
+            // not a Streams service
+        }
+        List<String> out = new ArrayList<>();
+        for (String k : kafkaOverrides.keySet()) {
+            boolean prefixed = List.of("producer.", "consumer.", "admin.", "main.consumer.", "restore.consumer.",
+                    "global.consumer.", "topic.").stream().anyMatch(k::startsWith);
+            if (!prefixed && !known.contains(k)) out.add(KAFKA_PREFIX + k);
+        }
+        return out;
     }
 
     /** The effective values, for a start-up log line. Passwords are not printed. */

@@ -29,9 +29,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * Exactly-once consume-transform-produce: each polled batch is handled inside one producer
  * transaction that also carries the consumed offsets (KIP-447), so a worker killed mid-batch
  * leaves nothing visible to read_committed consumers and its replacement redoes the batch.
- * Records that cannot be deserialized, or that the handler rejects, go to the dead-letter
- * topic inside the same transaction. Any other exception aborts the batch and stops the worker
- * loudly (the process exits non-zero; a restart resumes from the last committed batch).
+ * Records that cannot be deserialized, that the handler rejects, or whose handling throws (a poison
+ * pill) go to the dead-letter topic inside the same transaction, so their offsets are committed and a
+ * restart never meets them again. A failure outside the handler (Kafka, the transaction) aborts the
+ * batch and stops the worker loudly (the process exits non-zero; a restart resumes from the last committed batch).
  */
 public final class TransactionalWorker<I> implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TransactionalWorker.class);
@@ -141,6 +142,12 @@ public final class TransactionalWorker<I> implements AutoCloseable {
             outputs = handler.handle(input, raw);
         } catch (RejectedRecordException e) {
             deadLetter(raw, e.getMessage(), e);
+            return;
+        } catch (RuntimeException e) {
+            // A poison pill: processing this one record threw (a prompt over the limit, a call over its time limit,
+            // a model error). Dead-lettered and committed with the batch, so a restart never meets it again.
+            log.error("processing {}-{}@{} threw; dead-lettering it: {}", raw.topic(), raw.partition(), raw.offset(), e.toString(), e);
+            deadLetter(raw, "processing failed: " + e, e);
             return;
         }
         for (ProducerRecord<byte[], byte[]> out : outputs) producer.send(out);

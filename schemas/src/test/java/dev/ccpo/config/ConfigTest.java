@@ -67,4 +67,12 @@ class ConfigTest {
         Config.HelpRequested help = assertThrows(Config.HelpRequested.class, () -> Config.load(spec, new String[]{"--help"}, Map.of()));
         for (ConfigSpec.Key k : spec.keys()) assertTrue(help.getMessage().contains(k.name()), k.name());
     }
+
+    /** Issue 18: a misspelt kafka.* key used to pass silently; it is now named (Cli prints it as a warning at start-up). */
+    @Test
+    void misspeltKafkaKeysAreNamedKnownOnesAreNot() {
+        Config c = Config.load(spec, new String[]{"--kafka.security.protocol=SASL_SSL", "--kafka.sasl.mechansim=PLAIN",
+                "--kafka.acks=all", "--kafka.max.poll.records=5", "--kafka.producer.linger.ms=5", "--kafka.bootstrap.server=x:1"}, Map.of());
+        assertEquals(java.util.List.of("kafka.sasl.mechansim", "kafka.bootstrap.server"), c.unknownKafkaKeys());
+    }
 }

@@ -50,11 +50,16 @@ class TrajectoryValidationTest {
                 Arguments.of("is NaN", (Consumer<Trajectory>) t -> t.getTurns().get(1).setBehaviourLogProbs(List.of(Float.NaN))),
                 Arguments.of("is -Infinity", (Consumer<Trajectory>) t -> t.getTurns().get(0).setBehaviourLogProbs(List.of(-1f, Float.NEGATIVE_INFINITY))),
                 Arguments.of("log-probs for", (Consumer<Trajectory>) t -> t.getTurns().get(0).setBehaviourLogProbs(List.of(-1f))),
-                Arguments.of("reward is not finite", (Consumer<Trajectory>) t -> t.setReward(Double.POSITIVE_INFINITY)),
-                Arguments.of("reward is not finite", (Consumer<Trajectory>) t -> t.setReward(Double.NaN)),
-                Arguments.of("groupSize must be >= 1", (Consumer<Trajectory>) t -> t.setGroupSize(0)),
+                Arguments.of("outside the reward domain [0.0, 1.0]", (Consumer<Trajectory>) t -> t.setReward(Double.POSITIVE_INFINITY)),
+                Arguments.of("outside the reward domain [0.0, 1.0]", (Consumer<Trajectory>) t -> t.setReward(Double.NaN)),
+                Arguments.of("groupSize 0 outside [1, 1024]", (Consumer<Trajectory>) t -> t.setGroupSize(0)),
                 Arguments.of("groupIndex 4 outside", (Consumer<Trajectory>) t -> t.setGroupIndex(4)),
-                Arguments.of("groupIndex -1 outside", (Consumer<Trajectory>) t -> t.setGroupIndex(-1)));
+                Arguments.of("groupIndex -1 outside", (Consumer<Trajectory>) t -> t.setGroupIndex(-1)),
+                Arguments.of("reward 1.0E300 outside the reward domain", (Consumer<Trajectory>) t -> t.setReward(1e300)),
+                Arguments.of("reward -0.5 outside the reward domain", (Consumer<Trajectory>) t -> t.setReward(-0.5)),
+                Arguments.of("groupSize 5000 outside [1, 1024]", (Consumer<Trajectory>) t -> t.setGroupSize(5000)),
+                Arguments.of("log-prob 1 is 0.25, outside [-1000.0, 0]", (Consumer<Trajectory>) t -> t.getTurns().get(0).setBehaviourLogProbs(List.of(-1f, 0.25f))),
+                Arguments.of("log-prob 0 is -1.0E30, outside", (Consumer<Trajectory>) t -> t.getTurns().get(1).setBehaviourLogProbs(List.of(-1e30f))));
     }
 
     @ParameterizedTest(name = "{0}")

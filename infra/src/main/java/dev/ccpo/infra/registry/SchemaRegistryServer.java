@@ -26,6 +26,9 @@ import java.util.concurrent.ExecutorService;
  */
 public final class SchemaRegistryServer implements AutoCloseable {
     public static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
+    /** Default of registry.max.body.bytes: a request body over it is refused with HTTP 413 before it is read whole. */
+    public static final int DEFAULT_MAX_BODY_BYTES = 1 << 20;
+    private volatile int maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
 
     private final SchemaStore store;
     private final HttpServer server;
@@ -74,6 +77,13 @@ public final class SchemaRegistryServer implements AutoCloseable {
             journal.close();
             throw new java.io.UncheckedIOException("cannot bind the schema registry to " + host + ":" + port, e);
         }
+    }
+
+    /** Sets registry.max.body.bytes; returns this. */
+    public SchemaRegistryServer maxBodyBytes(int bytes) {
+        if (bytes < 1) throw new IllegalArgumentException("registry.max.body.bytes must be >= 1, got " + bytes);
+        this.maxBodyBytes = bytes;
+        return this;
     }
 
     public String url() { return "http://" + server.getAddress().getHostString() + ":" + server.getAddress().getPort(); }
@@ -200,8 +210,16 @@ public final class SchemaRegistryServer implements AutoCloseable {
         }
     }
 
-    private static JsonNode readBody(HttpExchange ex) throws IOException {
-        byte[] bytes = ex.getRequestBody().readAllBytes();
+    private JsonNode readBody(HttpExchange ex) throws IOException {
+        int limit = maxBodyBytes;
+        byte[] bytes = ex.getRequestBody().readNBytes(limit + 1);  // never more than the limit in memory
+        if (bytes.length > limit) {
+            // drain (not keep) a bounded rest, so the client reads the 413 rather than a reset connection
+            byte[] buf = new byte[8192];
+            long drained = 0;
+            for (int r; drained < 16L * limit && (r = ex.getRequestBody().read(buf)) >= 0; ) drained += r;
+            throw new RegistryException(413, 413, "Request body larger than registry.max.body.bytes=" + limit + " bytes");
+        }
         if (bytes.length == 0) return null;
         try {
             return SchemaStore.JSON.readTree(bytes);

@@ -140,4 +140,17 @@ class SchemaRegistryServerTest {
         SchemaRegistryException e = assertThrows(SchemaRegistryException.class, () -> new HttpSchemaRegistryClient(server.url()).schemaById(id + 100));
         assertTrue(e.getMessage().contains("40403"), e.getMessage());
     }
+
+    /** Issue 18: a body of any size used to be read whole; over registry.max.body.bytes it is refused with 413. */
+    @Test
+    void aBodyOverTheLimitIsRefusedWith413AndAConfluentStyleError() throws Exception {
+        String huge = schemaBody("{\"type\":\"record\",\"name\":\"R\",\"doc\":\"" + "x".repeat(2 << 20) + "\",\"fields\":[]}");
+        Reply r = call("POST", "/subjects/big-value/versions", huge);
+        assertEquals(413, r.status());
+        assertEquals(413, r.body().get("error_code").asInt());
+        assertTrue(r.body().get("message").asText().contains("registry.max.body.bytes=1048576"), r.body().toString());
+        assertEquals(200, call("POST", "/subjects/small-value/versions", schemaBody("\"string\"")).status(), "the registry goes on");
+        server.maxBodyBytes(16);
+        assertEquals(413, call("POST", "/subjects/small-value/versions", schemaBody("{\"type\":\"record\",\"name\":\"R2\",\"fields\":[]}")).status());
+    }
 }

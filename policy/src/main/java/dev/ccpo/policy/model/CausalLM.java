@@ -10,6 +10,8 @@ import dev.ccpo.policy.ChatMessage;
 import dev.ccpo.policy.ChatModel;
 import dev.ccpo.policy.Completion;
 import dev.ccpo.policy.SamplingParams;
+import dev.ccpo.policy.PromptTooLongException;
+import dev.ccpo.policy.GenerationTimeoutException;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -148,6 +150,17 @@ public final class CausalLM implements ChatModel, AutoCloseable {
         lm.importWeights(safetensors);
     }
 
+    /** The name of the first parameter holding a NaN or an infinity, or null when every value is finite. */
+    public String firstNonFiniteTensor() {
+        for (Map.Entry<String, NDArray> e : params.entrySet()) {
+            NDArray p = e.getValue();
+            try (NDArray nan = p.isNaN(); NDArray inf = p.isInfinite(); NDArray bad = nan.logicalOr(inf); NDArray any = bad.any()) {
+                if (any.getBoolean()) return e.getKey();
+            }
+        }
+        return null;
+    }
+
     /** HF names -> live parameter arrays, in a stable order. */
     public Map<String, NDArray> parameters() {
         return Collections.unmodifiableMap(params);
@@ -278,6 +291,9 @@ public final class CausalLM implements ChatModel, AutoCloseable {
             java.util.function.IntConsumer afterStep) {
         int b = prompts.size();
         if (b == 0) return List.of();
+        for (int[] p : prompts)  // before any tensor: one absurd prompt must not try to allocate gigabytes
+            if (p.length > params.maxPromptTokens()) throw new PromptTooLongException(p.length, params.maxPromptTokens());
+        long deadline = params.timeLimitMs() > 0 ? System.nanoTime() + params.timeLimitMs() * 1_000_000L : Long.MAX_VALUE;
         Decoding d = new Decoding(prompts, params, stopIds, tokenizer::decode, config.maxPositionEmbeddings());
         try (NDManager run = manager.newSubManager(); KvCache cache = useCache ? new KvCache(run, config.numLayers()) : null) {
             float[][] last = step(run, d, cache, true);
@@ -285,6 +301,7 @@ public final class CausalLM implements ChatModel, AutoCloseable {
                 d.advance(last);
                 afterStep.accept(i + 1);
                 if (d.allDone() || i == params.maxNewTokens() - 1) break;
+                if (System.nanoTime() > deadline) throw new GenerationTimeoutException(params.timeLimitMs(), i + 1);
                 last = step(run, d, cache, false);
             }
         }

@@ -95,6 +95,11 @@ public final class Checkpoint {
                 throw new IllegalArgumentException(where + ": tensor " + e.getKey() + " has shape " + Arrays.toString(t.shape())
                         + ", expected " + Arrays.toString(e.getValue()));
             }
+            float[] v = t.data();
+            for (int i = 0; i < v.length; i++)
+                if (!Float.isFinite(v[i]))
+                    throw new IllegalArgumentException(where + ": tensor " + e.getKey() + " holds a non-finite value (" + v[i]
+                            + ") at index " + i);
             out.put(e.getKey(), t);
         }
         if (!missing.isEmpty()) {

@@ -177,4 +177,38 @@ class CausalLMTest {
             assertArrayEquals(before, lp(model, prompts, outs), 0f, "nothing was copied before the check failed");
         }
     }
+
+    @Test
+    void weightsWithANonFiniteValueAreRefusedAndTheModelKeepsItsOwn() {
+        List<int[]> prompts = List.of(new int[] {1, 2, 3});
+        List<int[]> outs = List.of(new int[] {5, 6});
+        try (CausalLM model = tiny(7); CausalLM other = tiny(8)) {
+            float[] before = lp(model, prompts, outs);
+            NDArray p = other.parameters().values().iterator().next();
+            float[] v = p.toFloatArray();
+            v[v.length / 2] = Float.NaN;
+            p.set(v);
+            assertEquals(other.parameters().keySet().iterator().next(), other.firstNonFiniteTensor());
+            assertNull(model.firstNonFiniteTensor());
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> model.importWeights(other.exportWeights()));
+            assertTrue(e.getMessage().contains("holds a non-finite value (NaN) at index " + v.length / 2), e.getMessage());
+            assertArrayEquals(before, lp(model, prompts, outs), 0f, "nothing was copied before the check failed");
+        }
+    }
+
+    @Test
+    void aPromptOverTheLimitIsRefusedBeforeAnyTensorAndAnOverlongCallTimesOut() {
+        try (CausalLM m = tiny(3)) {
+            int[] huge = new int[300_000];  // ~40 GB of attention scores if it reached the model
+            java.util.Arrays.fill(huge, 5);
+            SamplingParams sp = new SamplingParams(1.0f, 1.0f, 8, List.of(), 1L).withLimits(512, 0);
+            dev.ccpo.policy.PromptTooLongException e = assertThrows(dev.ccpo.policy.PromptTooLongException.class,
+                    () -> m.generate(List.of(new int[] {1, 2}, huge), sp));
+            assertTrue(e.getMessage().contains("prompt of 300000 tokens exceeds the limit of 512 (max.prompt.tokens)"), e.getMessage());
+            assertEquals(1, m.generate(List.of(new int[] {1, 2}), sp).size(), "a prompt within the limit still samples");
+            SamplingParams slow = new SamplingParams(1.0f, 1.0f, 400, List.of(), 1L).withLimits(512, 1);
+            List<int[]> rows = List.of(new int[] {1, 2, 3}, new int[] {4, 5, 6}, new int[] {7, 8, 9}, new int[] {3, 3, 3});
+            assertThrows(dev.ccpo.policy.GenerationTimeoutException.class, () -> m.generate(rows, slow));
+        }
+    }
 }

@@ -1,0 +1,38 @@
+package dev.ccpo.credit;
+
+import dev.ccpo.config.Config;
+import dev.ccpo.config.ConfigException;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Issue 18: a replay never writes into the live pipeline's outputs unless it names them. */
+class ReplaySettingsTest {
+    static CreditSettings settings(Map<String, String> args) {
+        return CreditSettings.from(Config.of(CreditSettings.spec(), args));
+    }
+
+    @Test
+    void aReplayWritesToTopicsNamedAfterItsId() {
+        CreditSettings s = settings(Map.of("replay", "true", "application.id", "ccpo-credit-replay-1", "credit.mode", "shared"));
+        assertEquals(List.of("ccpo.advantages.ccpo-credit-replay-1", "ccpo.dlq.ccpo-credit-replay-1",
+                "ccpo.rollout-stats.ccpo-credit-replay-1"), s.outputTopics());
+        assertEquals("ccpo.trajectories", s.trajectoriesTopic(), "it reads the live inputs");
+        CreditSettings named = settings(Map.of("replay", "true", "application.id", "r2", "topic.advantages", "mine"));
+        assertEquals("mine", named.advantagesTopic(), "a topic it names is used as named");
+        assertEquals("ccpo.dlq.r2", named.dlqTopic());
+    }
+
+    @Test
+    void theLiveAppIsUnchangedAndAReplayNeedsItsOwnId() {
+        CreditSettings live = settings(Map.of("application.id", "other-id"));
+        assertEquals(List.of("ccpo.advantages", "ccpo.dlq", "ccpo.rollout-stats"), live.outputTopics());
+        ConfigException e = assertThrows(ConfigException.class, () -> settings(Map.of("replay", "true")));
+        assertTrue(e.getMessage().contains("replay=true needs its own application.id (not the live pipeline's ccpo-credit)"), e.getMessage());
+    }
+}
