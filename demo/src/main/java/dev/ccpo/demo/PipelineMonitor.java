@@ -2,6 +2,7 @@ package dev.ccpo.demo;
 
 import dev.ccpo.avro.AgentAdvantage;
 import dev.ccpo.avro.CounterfactualOutcome;
+import dev.ccpo.avro.PolicyWeights;
 import dev.ccpo.avro.Trajectory;
 import dev.ccpo.serde.RecordSerdes;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -24,6 +25,12 @@ import java.util.TreeMap;
  * Never touches the services' internals, so what it reports is what actually flowed through Kafka.
  */
 public final class PipelineMonitor implements AutoCloseable {
+    // end to end bookkeeping: how often each trajectory, (trajectory, masked role) and (trajectory, role) was seen
+    private final Map<String, Integer> trajectoryIds = new HashMap<>();
+    private final Map<String, Integer> counterfactualKeys = new HashMap<>();
+    private final Map<String, Integer> advantageKeys = new HashMap<>();
+    private final Map<String, Long> lastWeightsVersion = new HashMap<>(); // role -> newest policy version seen
+    private final List<String> weightsOutOfOrder = new ArrayList<>();
 
     /** Aggregates of one policy version (the version that generated the rollouts). */
     public static final class VersionStats {
@@ -107,6 +114,7 @@ public final class PipelineMonitor implements AutoCloseable {
         switch (name) {
             case "trajectories" -> {
                 Trajectory t = serdes.trajectory().deserialize(r.topic(), r.value());
+                trajectoryIds.merge(t.getTrajectoryId(), 1, Integer::sum);
                 VersionStats v = versions.computeIfAbsent(t.getPolicyVersion(), k -> new VersionStats());
                 v.trajectories++;
                 v.rewardSum += t.getReward();
@@ -114,6 +122,7 @@ public final class PipelineMonitor implements AutoCloseable {
             }
             case "counterfactuals" -> {
                 CounterfactualOutcome c = serdes.counterfactual().deserialize(r.topic(), r.value());
+                counterfactualKeys.merge(c.getTrajectoryId() + "/" + c.getMaskedRole(), 1, Integer::sum);
                 VersionStats v = versions.computeIfAbsent(c.getTrajectoryPolicyVersion(), k -> new VersionStats());
                 v.counterfactuals++;
                 v.counterfactualRewardSum += c.getMeanReward();
@@ -121,6 +130,7 @@ public final class PipelineMonitor implements AutoCloseable {
             }
             case "advantages" -> {
                 AgentAdvantage a = serdes.advantage().deserialize(r.topic(), r.value());
+                advantageKeys.merge(a.getTrajectoryId() + "/" + a.getRole(), 1, Integer::sum);
                 RoleStats s = versions.computeIfAbsent(a.getPolicyVersion(), k -> new VersionStats())
                         .roles.computeIfAbsent(a.getRole(), k -> new RoleStats());
                 s.count++;
@@ -128,6 +138,14 @@ public final class PipelineMonitor implements AutoCloseable {
                 s.advantageSum += a.getAdvantage();
                 s.advantageSqSum += a.getAdvantage() * a.getAdvantage();
                 advantages.computeIfAbsent(a.getRole(), k -> new ArrayList<>()).add(a.getAdvantage());
+            }
+            case "weights" -> {
+                PolicyWeights w = serdes.weights().deserialize(r.topic(), r.value());
+                if (w.getChunkIndex() == 0) { // one per published set
+                    Long last = lastWeightsVersion.put(w.getRole(), w.getPolicyVersion());
+                    if (last != null && w.getPolicyVersion() <= last)
+                        weightsOutOfOrder.add(w.getRole() + " v" + w.getPolicyVersion() + " after v" + last);
+                }
             }
             default -> { } // counted only
         }
@@ -155,6 +173,30 @@ public final class PipelineMonitor implements AutoCloseable {
         Map<String, List<Double>> out = new TreeMap<>();
         advantages.forEach((k, v) -> out.put(k, List.copyOf(v)));
         return out;
+    }
+
+    /**
+     * What breaks "every trajectory once, with exactly one counterfactual per masked agent (every role masked in the
+     * run) and one advantage per role": ids seen more than once, trajectories lacking some, records of unknown
+     * trajectories; and weights versions of a role that did not strictly increase. Empty when the run was whole.
+     */
+    public synchronized List<String> endToEndProblems(List<String> roles) {
+        rethrow();
+        List<String> problems = new ArrayList<>(weightsOutOfOrder);
+        java.util.Set<String> maskedRoles = new java.util.TreeSet<>();
+        counterfactualKeys.keySet().forEach(k -> maskedRoles.add(k.substring(k.lastIndexOf('/') + 1)));
+        trajectoryIds.forEach((id, n) -> { if (n != 1) problems.add("trajectory " + id + " seen " + n + " times"); });
+        counterfactualKeys.forEach((k, n) -> { if (n != 1) problems.add("counterfactual " + k + " seen " + n + " times"); });
+        advantageKeys.forEach((k, n) -> { if (n != 1) problems.add("advantage " + k + " seen " + n + " times"); });
+        for (String id : trajectoryIds.keySet()) {
+            for (String m : maskedRoles) if (!counterfactualKeys.containsKey(id + "/" + m)) problems.add("no counterfactual " + id + "/" + m);
+            for (String role : roles) if (!advantageKeys.containsKey(id + "/" + role)) problems.add("no advantage " + id + "/" + role);
+        }
+        for (String k : counterfactualKeys.keySet())
+            if (!trajectoryIds.containsKey(k.substring(0, k.lastIndexOf('/')))) problems.add("counterfactual of an unknown trajectory: " + k);
+        for (String k : advantageKeys.keySet())
+            if (!trajectoryIds.containsKey(k.substring(0, k.lastIndexOf('/')))) problems.add("advantage of an unknown trajectory: " + k);
+        return problems;
     }
 
     /** Highest policy version each worker (generator or counterfactual instance) has used. */
