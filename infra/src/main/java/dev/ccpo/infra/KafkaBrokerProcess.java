@@ -56,8 +56,6 @@ final class KafkaBrokerProcess {
     private final Sasl sasl;
     private Process process;
 
-    KafkaBrokerProcess(Path workDir) { this(workDir, Node.of(1, 0), null, newClusterId(), null); }
-
     /** self is one of quorum (null = a quorum of self alone); clusterId is used when the storage is formatted; sasl null = PLAINTEXT. */
     KafkaBrokerProcess(Path workDir, Node self, List<Node> quorum, String clusterId, Sasl sasl) {
         this.workDir = workDir;
