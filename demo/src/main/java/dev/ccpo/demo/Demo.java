@@ -75,6 +75,8 @@ public final class Demo {
                 .string("service.heap", "768m", "-Xmx of each service process.")
                 .bool("analytics", true, "Serve the live analytics page (analytics module) while the demo runs.")
                 .integer("analytics.port", 8090, 0, 65535, "Port of the live analytics page; 0 = any free port.")
+                .integer("brokers", 1, 1, 9, "Brokers of the local Kafka cluster (each also a KRaft controller); from 3 on, topics have "
+                        + "3 replicas and min.insync.replicas 2, as in production.")
                 .choice("security", "plaintext", "The broker's security: plaintext, or sasl (SASL/SCRAM-SHA-256 and ACLs: each service "
                         + "and the analytics page run as their own principal with only their least-privilege ACLs).", "plaintext", "sasl");
     }
@@ -103,7 +105,8 @@ public final class Demo {
     /** What one run produced: the held-out accuracy per evaluated version and where the report is. */
     public record Outcome(String creditMode, Map<Long, HeldOutEval.Result> evaluations, long versions, Path reportDir,
                           Map<String, Long> topicCounts, Map<String, Long> workerVersions, MetricsTable metrics,
-                          String analyticsSummary, Rl rl, Map<String, StageLatency.Percentiles> latency) {
+                          String analyticsSummary, Rl rl, Map<String, StageLatency.Percentiles> latency,
+                          List<String> endToEndProblems) {
         public HeldOutEval.Result last() {
             return evaluations.isEmpty() ? null : evaluations.get(((TreeMap<Long, HeldOutEval.Result>) evaluations).lastKey());
         }
@@ -171,7 +174,8 @@ public final class Demo {
 
         out.println("[2/4] starting a Kafka broker (KRaft) and the schema registry");
         boolean sasl = cfg.string("security").equals("sasl");
-        try (LocalCluster cluster = sasl ? LocalCluster.startWithSasl(secret()) : LocalCluster.start();
+        if (sasl && cfg.integer("brokers") != 1) throw new IllegalArgumentException("security=sasl runs on one broker; brokers=" + cfg.integer("brokers"));
+        try (LocalCluster cluster = sasl ? LocalCluster.startWithSasl(secret()) : LocalCluster.start(cfg.integer("brokers"));
              Verifier verifier = new Verifier()) {
             out.printf("      bootstrap.servers=%s schema.registry.url=%s%n", cluster.bootstrapServers(), cluster.registryUrl());
             Map<String, List<String>> credentials = credentials(cluster, sasl, creditAppId(mode));
@@ -203,7 +207,7 @@ public final class Demo {
                 MetricsTable metrics = DemoReport.write(reportDir, evaluations, monitor, out);
                 java.nio.file.Files.writeString(reportDir.resolve("credit-stats.json"), creditStats.toPrettyString());
                 return new Outcome(mode, evaluations, rl.versions(), reportDir, monitor.counts(), monitor.workerVersions(), metrics, summary,
-                        rl, monitor.latency());
+                        rl, monitor.latency(), monitor.endToEndProblems(List.of(THINKER, REASONER)));
             } finally {
                 for (ServiceProcess s : services) s.stop(30);
             }
@@ -214,15 +218,20 @@ public final class Demo {
     private void publishTasks(LocalCluster cluster, RecordSerdes serdes) {
         Map<String, Object> p = new java.util.HashMap<>(cluster.kafkaProps());
         p.put(org.apache.kafka.clients.producer.ProducerConfig.LINGER_MS_CONFIG, 20);
+        // one request in flight, as the generator's producer (why: GeneratorApp.producerProps)
+        p.put(org.apache.kafka.clients.producer.ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
         DemoTasks tasks = tasks();
         int n = cfg.integer("task.count");
         try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<>(p,
                 new org.apache.kafka.common.serialization.StringSerializer(), serdes.task().serializer())) {
+            java.util.concurrent.atomic.AtomicReference<Exception> failed = new java.util.concurrent.atomic.AtomicReference<>();
             for (long i = 0; i < n; i++) {
                 dev.ccpo.avro.Task t = tasks.record(i);
-                producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>("ccpo.tasks", t.getTaskId(), t));
+                producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>("ccpo.tasks", t.getTaskId(), t),
+                        (md, e) -> { if (e != null) failed.compareAndSet(null, e); });
             }
-            producer.flush();
+            producer.flush(); // returns whether or not the sends succeeded
+            if (failed.get() != null) throw new IllegalStateException("publishing the tasks to ccpo.tasks failed: " + failed.get(), failed.get());
         }
         out.printf("      %d training tasks published to ccpo.tasks%n", n);
     }

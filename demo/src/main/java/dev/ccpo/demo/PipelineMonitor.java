@@ -2,6 +2,7 @@ package dev.ccpo.demo;
 
 import dev.ccpo.avro.AgentAdvantage;
 import dev.ccpo.avro.CounterfactualOutcome;
+import dev.ccpo.avro.PolicyWeights;
 import dev.ccpo.avro.Trajectory;
 import dev.ccpo.serde.RecordSerdes;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -24,6 +25,12 @@ import java.util.TreeMap;
  * Never touches the services' internals, so what it reports is what actually flowed through Kafka.
  */
 public final class PipelineMonitor implements AutoCloseable {
+    // end to end bookkeeping: how often each trajectory, (trajectory, masked role) and (trajectory, role) was seen
+    private final Map<String, Integer> trajectoryIds = new HashMap<>();
+    private final Map<String, Integer> counterfactualKeys = new HashMap<>();
+    private final Map<String, Integer> advantageKeys = new HashMap<>();
+    private final Map<String, Long> lastWeightsVersion = new HashMap<>(); // role -> newest policy version seen
+    private final List<String> weightsProblems = new ArrayList<>();
 
     /** Aggregates of one policy version (the version that generated the rollouts). */
     public static final class VersionStats {
@@ -109,6 +116,7 @@ public final class PipelineMonitor implements AutoCloseable {
         switch (name) {
             case "trajectories" -> {
                 Trajectory t = serdes.trajectory().deserialize(r.topic(), r.value());
+                trajectoryIds.merge(t.getTrajectoryId(), 1, Integer::sum);
                 VersionStats v = versions.computeIfAbsent(t.getPolicyVersion(), k -> new VersionStats());
                 v.trajectories++;
                 v.rewardSum += t.getReward();
@@ -117,6 +125,7 @@ public final class PipelineMonitor implements AutoCloseable {
             }
             case "counterfactuals" -> {
                 CounterfactualOutcome c = serdes.counterfactual().deserialize(r.topic(), r.value());
+                counterfactualKeys.merge(c.getTrajectoryId() + "/" + c.getMaskedRole(), 1, Integer::sum);
                 VersionStats v = versions.computeIfAbsent(c.getTrajectoryPolicyVersion(), k -> new VersionStats());
                 v.counterfactuals++;
                 v.counterfactualRewardSum += c.getMeanReward();
@@ -125,6 +134,7 @@ public final class PipelineMonitor implements AutoCloseable {
             }
             case "advantages" -> {
                 AgentAdvantage a = serdes.advantage().deserialize(r.topic(), r.value());
+                advantageKeys.merge(a.getTrajectoryId() + "/" + a.getRole(), 1, Integer::sum);
                 RoleStats s = versions.computeIfAbsent(a.getPolicyVersion(), k -> new VersionStats())
                         .roles.computeIfAbsent(a.getRole(), k -> new RoleStats());
                 s.count++;
@@ -135,13 +145,19 @@ public final class PipelineMonitor implements AutoCloseable {
                 latency.advantage(a.getGroupId(), seenAt);
             }
             case "weights" -> {
-                long version;
+                PolicyWeights w;
                 try {
-                    version = serdes.weights().deserialize(r.topic(), r.value()).getPolicyVersion();
-                } catch (RuntimeException e) {
-                    return; // counted; the workers refuse and count unreadable weights records themselves
+                    w = serdes.weights().deserialize(r.topic(), r.value());
+                } catch (RuntimeException e) { // the workers refuse and count such records themselves; the run is not whole
+                    weightsProblems.add("undecodable weights record at " + r.topic() + "-" + r.partition() + "@" + r.offset());
+                    return;
                 }
-                latency.weights(version, seenAt);
+                latency.weights(w.getPolicyVersion(), seenAt);
+                if (w.getChunkIndex() == 0) { // one per published set
+                    Long last = lastWeightsVersion.put(w.getRole(), w.getPolicyVersion());
+                    if (last != null && w.getPolicyVersion() <= last)
+                        weightsProblems.add(w.getRole() + " v" + w.getPolicyVersion() + " after v" + last);
+                }
             }
             default -> { } // counted only
         }
@@ -174,6 +190,30 @@ public final class PipelineMonitor implements AutoCloseable {
     /** Per-stage latency percentiles of every record seen so far ({@link StageLatency}). */
     public synchronized Map<String, StageLatency.Percentiles> latency() {
         return latency.percentiles();
+    }
+
+    /**
+     * What breaks "every trajectory once, with exactly one counterfactual per masked agent (every role masked in the
+     * run) and one advantage per role": ids seen more than once, trajectories lacking some, records of unknown
+     * trajectories; and weights versions of a role that did not strictly increase. Empty when the run was whole.
+     */
+    public synchronized List<String> endToEndProblems(List<String> roles) {
+        rethrow();
+        List<String> problems = new ArrayList<>(weightsProblems);
+        java.util.Set<String> maskedRoles = new java.util.TreeSet<>();
+        counterfactualKeys.keySet().forEach(k -> maskedRoles.add(k.substring(k.lastIndexOf('/') + 1)));
+        trajectoryIds.forEach((id, n) -> { if (n != 1) problems.add("trajectory " + id + " seen " + n + " times"); });
+        counterfactualKeys.forEach((k, n) -> { if (n != 1) problems.add("counterfactual " + k + " seen " + n + " times"); });
+        advantageKeys.forEach((k, n) -> { if (n != 1) problems.add("advantage " + k + " seen " + n + " times"); });
+        for (String id : trajectoryIds.keySet()) {
+            for (String m : maskedRoles) if (!counterfactualKeys.containsKey(id + "/" + m)) problems.add("no counterfactual " + id + "/" + m);
+            for (String role : roles) if (!advantageKeys.containsKey(id + "/" + role)) problems.add("no advantage " + id + "/" + role);
+        }
+        for (String k : counterfactualKeys.keySet())
+            if (!trajectoryIds.containsKey(k.substring(0, k.lastIndexOf('/')))) problems.add("counterfactual of an unknown trajectory: " + k);
+        for (String k : advantageKeys.keySet())
+            if (!trajectoryIds.containsKey(k.substring(0, k.lastIndexOf('/')))) problems.add("advantage of an unknown trajectory: " + k);
+        return problems;
     }
 
     /** Highest policy version each worker (generator or counterfactual instance) has used. */

@@ -6,6 +6,12 @@ import dev.ccpo.demo.report.Report;
 import dev.ccpo.infra.LocalCluster;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -15,7 +21,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -72,6 +81,41 @@ class DemoIT {
                 new PrintStream(new TeeStream(log, System.out), true)).run(restart);
         String text = log.toString();
         assertTrue(restarted[0], "the broker was restarted mid-run\n" + text);
+        checkNothingLostEndToEnd(o, text);
+    }
+
+    /**
+     * Three brokers, topics with 3 replicas and min.insync.replicas 2: the broker leading the most partitions of
+     * ccpo.trajectories and ccpo.advantages is killed with SIGKILL once advantages flow and restarted 20 s later. The
+     * services carry on with the other two, and end to end nothing is lost or doubled.
+     */
+    @Test
+    void threeBrokersLeaderKilledMidRunLosesNothingEndToEnd(@TempDir Path dir) throws Throwable {
+        Failover failover = new Failover(false);
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        Demo.Outcome o = new Demo(shortDemo(dir, "plaintext", "brokers", "3", "max.versions", "5", "analytics", "false"),
+                new PrintStream(new TeeStream(log, System.out), true)).run(failover);
+        failover.check(log.toString());
+        checkNothingLostEndToEnd(o, log.toString());
+    }
+
+    /**
+     * Three brokers: the busiest leader killed, then a second broker, so only one is left: below min.insync.replicas
+     * (and the KRaft quorum) for 15 s; then both come back. The services block (no crash), resume, and end to end
+     * nothing is lost or doubled.
+     */
+    @Test
+    void threeBrokersTwoKilledBelowMinInsyncReplicasBlockThenResumeLosingNothing(@TempDir Path dir) throws Throwable {
+        Failover failover = new Failover(true);
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        Demo.Outcome o = new Demo(shortDemo(dir, "plaintext", "brokers", "3", "max.versions", "5", "analytics", "false"),
+                new PrintStream(new TeeStream(log, System.out), true)).run(failover);
+        failover.check(log.toString());
+        checkNothingLostEndToEnd(o, log.toString());
+    }
+
+    /** One counterfactual per trajectory and masked agent, one advantage per trajectory and role, nothing dead-lettered, weights in order. */
+    private static void checkNothingLostEndToEnd(Demo.Outcome o, String text) {
         Map<String, Long> counts = o.topicCounts();
         long trajectories = counts.getOrDefault("trajectories", 0L);
         assertTrue(trajectories >= 4 * 5, "trajectories for 5 versions: " + counts);
@@ -80,6 +124,92 @@ class DemoIT {
         assertEquals(0L, counts.getOrDefault("dlq", 0L), "nothing dead-lettered: " + counts);
         assertTrue(o.versions() >= 5, "training went on after the restart: " + o.versions() + "\n" + text);
         assertTrue(o.workerVersions().getOrDefault("gen-1", 0L) >= 3, "the generator kept following the weights: " + o.workerVersions());
+        assertEquals(List.of(), o.endToEndProblems(), "every trajectory once, with its counterfactual and both advantages; weights versions increasing");
+    }
+
+    /**
+     * Once advantages flow: SIGKILL of the broker leading the most partitions of ccpo.trajectories and ccpo.advantages;
+     * with {@code second}, 5 s later a second broker too, for 15 s (one broker left: below min.insync.replicas 2 and
+     * without a KRaft majority), then it is restarted; the first is restarted 20 s after its kill (or once the second
+     * is back). Measures how long after the first kill the next advantage was committed.
+     */
+    static final class Failover implements Demo.RunObserver {
+        private final boolean second;
+        private final List<String> events = new java.util.ArrayList<>();
+        private Throwable failure;
+
+        Failover(boolean second) { this.second = second; }
+
+        @Override
+        public void running(LocalCluster cluster, String pageUrl) {
+            try (Admin admin = Admin.create(cluster.kafkaProps())) {
+                int first = busiestLeader(admin);
+                long before = committedAdvantages(admin);
+                long t0 = System.nanoTime();
+                AtomicLong resumedAt = new AtomicLong(-1);
+                Thread watch = new Thread(() -> { // the first advantage committed after the kill, whatever the restarts do
+                    try (Admin a = Admin.create(cluster.kafkaProps())) {
+                        while (resumedAt.get() < 0 && System.nanoTime() - t0 < 300_000_000_000L) {
+                            if (committedAdvantages(a) > before) resumedAt.set(System.nanoTime());
+                            else Thread.sleep(500);
+                        }
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }, "failover-watch");
+                watch.start();
+                cluster.killBroker(first);
+                events.add(String.format(Locale.ROOT, "killed broker %d (leader of the most trajectories/advantages partitions); ccpo.advantages' last stable offsets sum to %d", first, before));
+                if (second) {
+                    Thread.sleep(5000);
+                    int other = cluster.brokerIds().stream().filter(id -> id != first).findFirst().orElseThrow();
+                    cluster.killBroker(other);
+                    events.add(String.format(Locale.ROOT, "%.1f s: killed broker %d too: one broker left", seconds(t0), other));
+                    Thread.sleep(15_000);
+                    cluster.startBroker(other);
+                    events.add(String.format(Locale.ROOT, "%.1f s: broker %d back: two of three in sync", seconds(t0), other));
+                }
+                Thread.sleep(Math.max(0, 20_000 - (System.nanoTime() - t0) / 1_000_000));
+                if (cluster.brokerAlive(first)) throw new AssertionError("broker " + first + " is alive before its restart");
+                cluster.startBroker(first);
+                events.add(String.format(Locale.ROOT, "%.1f s: broker %d restarted", seconds(t0), first));
+                watch.join(300_000);
+                events.add(resumedAt.get() < 0 ? "no new advantage committed within 300 s of the first kill"
+                        : String.format(Locale.ROOT, "first new advantage committed %.1f s after the first kill", (resumedAt.get() - t0) / 1e9));
+                events.forEach(e -> System.out.println("DemoIT failover: " + e));
+            } catch (Throwable e) {
+                failure = e;
+            }
+        }
+
+        void check(String text) throws Throwable {
+            if (failure != null) throw failure;
+            assertTrue(events.stream().anyMatch(e -> e.startsWith("first new advantage")), "the pipeline resumed: " + events + "\n" + text);
+        }
+
+        private static double seconds(long t0) { return (System.nanoTime() - t0) / 1e9; }
+
+        /** The broker that leads the most partitions of ccpo.trajectories and ccpo.advantages. */
+        private static int busiestLeader(Admin admin) throws Exception {
+            Map<Integer, Integer> led = new java.util.TreeMap<>();
+            admin.describeTopics(List.of("ccpo.trajectories", "ccpo.advantages")).allTopicNames().get(30, TimeUnit.SECONDS).values()
+                    .forEach(d -> d.partitions().forEach(p -> led.merge(p.leader().id(), 1, Integer::sum)));
+            return led.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
+        }
+
+        /** The sum of ccpo.advantages' last stable offsets (it grows when the credit app commits advantages); -1 while unknown. */
+        private static long committedAdvantages(Admin admin) {
+            try {
+                List<TopicPartition> parts = admin.describeTopics(List.of("ccpo.advantages")).allTopicNames().get(5, TimeUnit.SECONDS)
+                        .get("ccpo.advantages").partitions().stream().map(p -> new TopicPartition("ccpo.advantages", p.partition())).toList();
+                Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+                parts.forEach(tp -> latest.put(tp, OffsetSpec.latest()));
+                return admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all().get(5, TimeUnit.SECONDS)
+                        .values().stream().mapToLong(ListOffsetsResult.ListOffsetsResultInfo::offset).sum();
+            } catch (Exception e) {
+                return -1; // a partition without a leader for now
+            }
+        }
     }
 
     private static Config shortDemo(Path dir, String security, String... overrides) {

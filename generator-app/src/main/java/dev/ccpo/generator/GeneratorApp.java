@@ -148,6 +148,10 @@ public final class GeneratorApp {
         p.put(ProducerConfig.CLIENT_ID_CONFIG, workerId + "-trajectories");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true); // broker-side dedup of retried batches
         p.put(ProducerConfig.ACKS_CONFIG, "all");
+        // One request in flight: with more, a first batch refused NOT_LEADER_OR_FOLLOWER (a new partition, a leader
+        // moving) can be overtaken by the next one, which the broker accepts from a producer id it does not know yet;
+        // the first batch is then refused as out of order until delivery.timeout.ms (KAFKA-15591; LocalCluster#awaitLeaders).
+        p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
         p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, cfg.string("compression.type"));
         p.put(ProducerConfig.LINGER_MS_CONFIG, cfg.integer("linger.ms"));
         p.put(ProducerConfig.BATCH_SIZE_CONFIG, cfg.integer("batch.size"));

@@ -13,7 +13,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * infra's command line: up (broker + registry until SIGTERM), topics (create DESIGN.md topics on
+ * infra's command line: up (broker + registry until SIGTERM), topics (create the topics of docs/contract.md on
  * an existing cluster), registry (our registry against an existing cluster), smoke (start a
  * cluster, round-trip one record of every Avro type, stop; exit 0 only if all matched).
  */
@@ -24,6 +24,9 @@ public final class InfraCli {
     static final String REGISTRY_HOST = "registry.host";
     static final String REGISTRY_MAX_BODY = "registry.max.body.bytes";
     static final String PARTITIONS = "topics.partitions";
+    static final String REPLICATION_FACTOR = "topics.replication.factor";
+    static final String MIN_INSYNC_REPLICAS = "topics.min.insync.replicas";
+    static final String BROKERS = "brokers";
     static final String PID_FILE = "pid.file";
     static final String SMOKE_CLUSTER = "smoke.cluster";
 
@@ -36,7 +39,12 @@ public final class InfraCli {
                 .integer(REGISTRY_PORT, 8081, 0, 65535, "Schema registry port; 0 = any free port.")
                 .string(REGISTRY_HOST, "127.0.0.1", "Address the registry binds to.")
                 .integer(REGISTRY_MAX_BODY, SchemaRegistryServer.DEFAULT_MAX_BODY_BYTES, 1, Integer.MAX_VALUE - 1, "Largest request body the registry reads; a larger one gets HTTP 413 with a Confluent-style error body.")
-                .integer(PARTITIONS, TopicsAdmin.DEFAULT_PARTITIONS, 1, 1024, "Partitions of the DESIGN.md topics (rollout-stats always 1).")
+                .integer(PARTITIONS, TopicsAdmin.DEFAULT_PARTITIONS, 1, 1024, "Partitions of the topics of docs/contract.md (rollout-stats always 1).")
+                .integer(REPLICATION_FACTOR, TopicsAdmin.DEFAULT_REPLICATION_FACTOR, 1, 32767,
+                        "topics: replicas of every topic of docs/contract.md (up: 3, or its broker count when smaller).")
+                .integer(MIN_INSYNC_REPLICAS, TopicsAdmin.DEFAULT_MIN_INSYNC_REPLICAS, 1, 32767,
+                        "topics: min.insync.replicas of every topic of docs/contract.md, at most the replication factor (up: 2, or its broker count when smaller).")
+                .integer(BROKERS, 1, 1, 9, "up: brokers (each also a KRaft controller) on broker.port, broker.port+1, ...")
                 .string(PID_FILE, "", "If set, up writes its process id here (bin/ccpo-down reads it).")
                 .choice(SMOKE_CLUSTER, "embedded", "smoke: 'embedded' starts a throwaway cluster; 'existing' uses bootstrap.servers and schema.registry.url.",
                         "embedded", "existing");
@@ -69,7 +77,7 @@ public final class InfraCli {
 
     static void up(Config config) throws Exception {
         writePid(config);
-        LocalCluster cluster = LocalCluster.start(Path.of(config.string(WORK_DIR)).toAbsolutePath(),
+        LocalCluster cluster = LocalCluster.start(Path.of(config.string(WORK_DIR)).toAbsolutePath(), config.integer(BROKERS),
                 config.integer(KAFKA_PORT), config.integer(REGISTRY_PORT), config.integer(PARTITIONS));
         System.out.println("bootstrap.servers=" + cluster.bootstrapServers());
         System.out.println("schema.registry.url=" + cluster.registryUrl());
@@ -79,9 +87,12 @@ public final class InfraCli {
     }
 
     static void topics(Config config) {
-        List<String> created = TopicsAdmin.createAll(config.kafkaClientProperties(), TopicsAdmin.specs(config, config.integer(PARTITIONS)));
-        for (TopicsAdmin.TopicSpec s : TopicsAdmin.specs(config, config.integer(PARTITIONS)))
-            System.out.println((created.contains(s.name()) ? "created " : "exists  ") + s.name() + " partitions=" + s.partitions() + " " + s.configs());
+        List<TopicsAdmin.TopicSpec> specs = TopicsAdmin.specs(config, config.integer(PARTITIONS),
+                (short) config.integer(REPLICATION_FACTOR), config.integer(MIN_INSYNC_REPLICAS));
+        List<String> created = TopicsAdmin.createAll(config.kafkaClientProperties(), specs);
+        for (TopicsAdmin.TopicSpec s : specs)
+            System.out.println((created.contains(s.name()) ? "created " : "exists  ") + s.name() + " partitions=" + s.partitions()
+                    + " replicas=" + s.replicationFactor() + " " + s.configs());
     }
 
     static void registry(Config config) throws Exception {

@@ -3,6 +3,7 @@ package dev.ccpo.infra;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.apache.kafka.clients.admin.DescribeClusterResult;
 
 import java.io.File;
 import java.io.IOException;
@@ -21,8 +22,9 @@ import java.util.jar.JarFile;
 import java.util.jar.Manifest;
 
 /**
- * One real Kafka broker in KRaft combined mode (broker+controller) as a child JVM. The ports and
- * the data directory are fixed at construction, so stop/start keeps the cluster's data (fault tests).
+ * One real Kafka node in KRaft combined mode (broker+controller) as a child JVM, alone or one of the voters of a
+ * local quorum ({@link Node}s on loopback ports). The ports and the data directory are fixed at construction, so
+ * stop/start keeps the cluster's data (fault tests).
  * With {@link Sasl} it only speaks SASL: clients authenticate with SCRAM-SHA-256, the controller
  * listener with PLAIN (KRaft controllers cannot check SCRAM), and the StandardAuthorizer denies
  * whatever no ACL allows; the admin user is a super user, created when the storage is formatted.
@@ -31,27 +33,42 @@ final class KafkaBrokerProcess {
     /** The super user of a SASL broker. */
     record Sasl(String adminUser, String adminPassword) {}
 
+    /**
+     * One node of the quorum: its id, its client (broker) port, its controller port, and the directory id its
+     * metadata log is formatted with (a multi-node quorum's initial voters name each voter's directory).
+     */
+    record Node(int id, int brokerPort, int controllerPort, String directoryId) {
+        /** brokerPort 0 picks a free loopback port; the controller port is always a free one. */
+        static Node of(int id, int brokerPort) {
+            return new Node(id, brokerPort > 0 ? brokerPort : freePort(), freePort(), newClusterId());
+        }
+
+        String voter() { return id + "@127.0.0.1:" + controllerPort + ":" + directoryId; }
+    }
+
     static final String SCRAM = "SCRAM-SHA-256";
 
     private final Path workDir;
-    private final int brokerPort;
-    private final int controllerPort;
+    private final Node self;
+    private final List<Node> quorum;
+    private final String clusterId;
     private final String classpath;
     private final Sasl sasl;
     private Process process;
 
-    KafkaBrokerProcess(Path workDir) { this(workDir, 0, null); }
-
-    /** brokerPort 0 picks a free loopback port; the controller port is always a free one; sasl null = PLAINTEXT. */
-    KafkaBrokerProcess(Path workDir, int brokerPort, Sasl sasl) {
+    /** self is one of quorum (null = a quorum of self alone); clusterId is used when the storage is formatted; sasl null = PLAINTEXT. */
+    KafkaBrokerProcess(Path workDir, Node self, List<Node> quorum, String clusterId, Sasl sasl) {
         this.workDir = workDir;
-        this.brokerPort = brokerPort > 0 ? brokerPort : freePort();
-        this.controllerPort = freePort();
+        this.self = self;
+        this.quorum = quorum == null ? List.of(self) : List.copyOf(quorum);
+        this.clusterId = clusterId;
         this.classpath = kafkaClasspath();
         this.sasl = sasl;
     }
 
-    String bootstrapServers() { return "127.0.0.1:" + brokerPort; }
+    int nodeId() { return self.id(); }
+
+    String bootstrapServers() { return "127.0.0.1:" + self.brokerPort(); }
 
     /** Client settings of the super user (just bootstrap.servers on a PLAINTEXT broker). */
     Map<String, Object> adminClientProps() {
@@ -73,17 +90,30 @@ final class KafkaBrokerProcess {
 
     Path logFile() { return workDir.resolve("broker.log"); }
 
+    /** The partition data (log.dirs). */
+    Path dataDir() { return workDir.resolve("data"); }
+
     synchronized boolean isAlive() { return process != null && process.isAlive(); }
 
-    /** Formats the storage on first use, starts the broker and waits until it answers describeCluster. */
+    /** Formats the storage on first use, starts the broker and waits until it is registered in its cluster. */
     synchronized void start() {
+        launch();
+        awaitReady(90_000);
+    }
+
+    /**
+     * Formats the storage on first use and starts the process without waiting: the nodes of a quorum must all be
+     * launched before any of them can become ready.
+     */
+    synchronized void launch() {
         if (isAlive()) return;
         try {
             Files.createDirectories(workDir);
             Path props = writeServerProperties();
             if (!Files.exists(workDir.resolve("data").resolve("meta.properties"))) {
-                String clusterId = newClusterId();
-                List<String> format = new ArrayList<>(List.of("kafka.tools.StorageTool", "format", "-t", clusterId, "-c", props.toString(), "--standalone"));
+                List<String> format = new ArrayList<>(List.of("kafka.tools.StorageTool", "format", "-t", clusterId, "-c", props.toString()));
+                if (quorum.size() == 1) format.add("--standalone");
+                else format.addAll(List.of("--initial-controllers", String.join(",", quorum.stream().map(Node::voter).toList())));
                 if (sasl != null) // the super user's SCRAM credential, so the broker and the admin can log in at all
                     format.addAll(List.of("--add-scram", SCRAM + "=[name=" + sasl.adminUser() + ",password=" + sasl.adminPassword() + "]"));
                 int rc = runJava(format).waitFor();
@@ -97,7 +127,11 @@ final class KafkaBrokerProcess {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while formatting Kafka storage", e);
         }
-        awaitReady(90_000);
+    }
+
+    /** SIGTERM without waiting (see {@link #stop()}). */
+    synchronized void signalStop() {
+        if (process != null) process.destroy();
     }
 
     /** SIGTERM and wait for a clean shutdown (forcibly after 30 s). */
@@ -128,13 +162,18 @@ final class KafkaBrokerProcess {
         process = null;
     }
 
-    private void awaitReady(long timeoutMs) {
+    /**
+     * Waits until this node answers describeCluster as a member of its own cluster (the cluster id it was formatted
+     * with, its node id listed), so another cluster's broker that happens to hold the port never passes for it.
+     * Partition leadership comes later: see {@link LocalCluster#awaitLeaders}.
+     */
+    synchronized void awaitReady(long timeoutMs) {
         long deadline = System.currentTimeMillis() + timeoutMs;
         Exception last = null;
         // wait for the listener first: an AdminClient polling a closed port logs a warning per attempt
         while (System.currentTimeMillis() < deadline && process.isAlive()) {
             try (java.net.Socket s = new java.net.Socket()) {
-                s.connect(new java.net.InetSocketAddress("127.0.0.1", brokerPort), 500);
+                s.connect(new java.net.InetSocketAddress("127.0.0.1", self.brokerPort()), 500);
                 break;
             } catch (IOException e) {
                 last = e;
@@ -154,8 +193,15 @@ final class KafkaBrokerProcess {
                 if (!process.isAlive())
                     throw new IllegalStateException("Kafka broker exited with code " + process.exitValue() + " during start-up; " + logFile() + " ends with:\n" + logTail(30));
                 try {
-                    if (!admin.describeCluster(new DescribeClusterOptions().timeoutMs(3000)).nodes().get(5, TimeUnit.SECONDS).isEmpty())
+                    DescribeClusterResult d = admin.describeCluster(new DescribeClusterOptions().timeoutMs(3000));
+                    String id = d.clusterId().get(5, TimeUnit.SECONDS);
+                    if (!id.equals(formattedClusterId()))
+                        throw new IllegalStateException("port " + self.brokerPort() + " is answered by another Kafka cluster (" + id
+                                + ", not " + formattedClusterId() + "): the broker could not bind it; " + logFile() + " ends with:\n" + logTail(30));
+                    if (d.nodes().get(5, TimeUnit.SECONDS).stream().anyMatch(n -> n.id() == self.id()))
                         return;
+                } catch (IllegalStateException e) {
+                    throw e;
                 } catch (Exception e) {
                     last = e;
                 }
@@ -178,6 +224,17 @@ final class KafkaBrokerProcess {
         }
     }
 
+    /** The cluster id in this node's meta.properties (the one it was formatted with, maybe in an earlier run). */
+    private String formattedClusterId() {
+        java.util.Properties meta = new java.util.Properties();
+        try (InputStream in = Files.newInputStream(workDir.resolve("data").resolve("meta.properties"))) {
+            meta.load(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + workDir.resolve("data").resolve("meta.properties"), e);
+        }
+        return meta.getProperty("cluster.id");
+    }
+
     private Process runJava(List<String> args) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -192,28 +249,29 @@ final class KafkaBrokerProcess {
     private Path writeServerProperties() throws IOException {
         String data = workDir.resolve("data").toString();
         String listener = sasl == null ? "PLAINTEXT" : "SASL_PLAINTEXT";
+        // internal topics as a production cluster has them, as far as the node count allows: 3 replicas, 2 in sync
+        int replicas = Math.min(3, quorum.size()), minIsr = Math.min(2, quorum.size());
         String props = String.join("\n",
                 "process.roles=broker,controller",
-                "node.id=1",
-                "controller.quorum.bootstrap.servers=127.0.0.1:" + controllerPort,
-                "listeners=" + listener + "://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort,
-                "advertised.listeners=" + listener + "://127.0.0.1:" + brokerPort,
+                "node.id=" + self.id(),
+                "controller.quorum.bootstrap.servers=" + String.join(",", quorum.stream().map(n -> "127.0.0.1:" + n.controllerPort()).toList()),
+                "listeners=" + listener + "://127.0.0.1:" + self.brokerPort() + ",CONTROLLER://127.0.0.1:" + self.controllerPort(),
+                "advertised.listeners=" + listener + "://127.0.0.1:" + self.brokerPort(),
                 "controller.listener.names=CONTROLLER",
                 "inter.broker.listener.name=" + listener,
                 "listener.security.protocol.map=" + listener + ":" + listener + ",CONTROLLER:" + listener,
                 saslProperties(),
                 "log.dirs=" + data,
                 "num.partitions=1",
-                // a single node: every replicated internal topic must fit on it
-                "offsets.topic.replication.factor=1",
+                "offsets.topic.replication.factor=" + replicas,
                 "offsets.topic.num.partitions=4",
-                "transaction.state.log.replication.factor=1",
-                "transaction.state.log.min.isr=1",
+                "transaction.state.log.replication.factor=" + replicas,
+                "transaction.state.log.min.isr=" + minIsr,
                 "transaction.state.log.num.partitions=4",
-                "share.coordinator.state.topic.replication.factor=1",
-                "share.coordinator.state.topic.min.isr=1",
-                "default.replication.factor=1",
-                "min.insync.replicas=1",
+                "share.coordinator.state.topic.replication.factor=" + replicas,
+                "share.coordinator.state.topic.min.isr=" + minIsr,
+                "default.replication.factor=" + replicas,
+                "min.insync.replicas=" + minIsr,
                 "group.initial.rebalance.delay.ms=0",
                 "auto.create.topics.enable=false",
                 "log.segment.bytes=67108864",

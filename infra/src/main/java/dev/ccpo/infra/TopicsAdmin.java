@@ -23,22 +23,35 @@ public final class TopicsAdmin {
     public static final int DEFAULT_PARTITIONS = 4;
     private static final String WEEK_MS = String.valueOf(7L * 24 * 3600 * 1000);
 
-    public record TopicSpec(String name, int partitions, Map<String, String> configs) { }
+    /** Production defaults: every partition on 3 brokers, and a write is acknowledged once 2 have it. */
+    public static final short DEFAULT_REPLICATION_FACTOR = 3;
+    public static final int DEFAULT_MIN_INSYNC_REPLICAS = 2;
+
+    public record TopicSpec(String name, int partitions, short replicationFactor, Map<String, String> configs) { }
 
     private TopicsAdmin() { }
 
-    /** The topics for the names in config (CommonKeys topic.* keys). */
-    public static List<TopicSpec> specs(Config config, int partitions) {
+    /**
+     * The topics for the names in config (CommonKeys topic.* keys), each with {@code replicationFactor} replicas and
+     * {@code minInsyncReplicas} (production: {@link #DEFAULT_REPLICATION_FACTOR}, {@link #DEFAULT_MIN_INSYNC_REPLICAS};
+     * a single broker: 1 and 1).
+     */
+    public static List<TopicSpec> specs(Config config, int partitions, short replicationFactor, int minInsyncReplicas) {
+        if (minInsyncReplicas > replicationFactor)
+            throw new IllegalArgumentException("min.insync.replicas " + minInsyncReplicas + " exceeds the replication factor " + replicationFactor
+                    + ": no write could ever be acknowledged");
+        String minIsr = String.valueOf(minInsyncReplicas);
         List<TopicSpec> out = new ArrayList<>();
         for (String key : List.of(CommonKeys.TOPIC_TASKS, CommonKeys.TOPIC_TRAJECTORIES, CommonKeys.TOPIC_COUNTERFACTUALS,
                 CommonKeys.TOPIC_ADVANTAGES))
-            out.add(new TopicSpec(config.string(key), partitions, Map.of("retention.ms", WEEK_MS)));
+            out.add(new TopicSpec(config.string(key), partitions, replicationFactor, Map.of("retention.ms", WEEK_MS, "min.insync.replicas", minIsr)));
         // records carry their window's event time; append time keeps retention about when they were written
-        out.add(new TopicSpec(config.string(CommonKeys.TOPIC_ROLLOUT_STATS), 1, Map.of("retention.ms", String.valueOf(24L * 3600 * 1000),
-                "message.timestamp.type", "LogAppendTime")));
-        out.add(new TopicSpec(config.string(CommonKeys.TOPIC_WEIGHTS), partitions,
-                Map.of("cleanup.policy", "compact", "max.message.bytes", "8388608")));
-        out.add(new TopicSpec(config.string(CommonKeys.TOPIC_DLQ), partitions, Map.of("retention.ms", String.valueOf(30L * 24 * 3600 * 1000))));
+        out.add(new TopicSpec(config.string(CommonKeys.TOPIC_ROLLOUT_STATS), 1, replicationFactor, Map.of("retention.ms", String.valueOf(24L * 3600 * 1000),
+                "message.timestamp.type", "LogAppendTime", "min.insync.replicas", minIsr)));
+        out.add(new TopicSpec(config.string(CommonKeys.TOPIC_WEIGHTS), partitions, replicationFactor,
+                Map.of("cleanup.policy", "compact", "max.message.bytes", "8388608", "min.insync.replicas", minIsr)));
+        out.add(new TopicSpec(config.string(CommonKeys.TOPIC_DLQ), partitions, replicationFactor,
+                Map.of("retention.ms", String.valueOf(30L * 24 * 3600 * 1000), "min.insync.replicas", minIsr)));
         return out;
     }
 
@@ -48,7 +61,7 @@ public final class TopicsAdmin {
         try (Admin admin = Admin.create(new LinkedHashMap<>(adminProps))) {
             for (TopicSpec s : specs) {
                 try {
-                    admin.createTopics(List.of(new NewTopic(s.name(), s.partitions(), (short) 1).configs(s.configs())))
+                    admin.createTopics(List.of(new NewTopic(s.name(), s.partitions(), s.replicationFactor()).configs(s.configs())))
                             .all().get(60, TimeUnit.SECONDS);
                     created.add(s.name());
                 } catch (ExecutionException e) {

@@ -63,7 +63,38 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
         });
     }
 
+    /**
+     * How long a call retries while the registry is unreachable or answers 5xx, e.g. while it cannot write to a
+     * Kafka cluster below min.insync.replicas: as long as a Kafka producer waits for its acknowledgement
+     * (delivery.timeout.ms' default), so a service blocks through a broker outage instead of failing at once.
+     * A 4xx answer (a refusal) is never retried.
+     */
+    static final long RETRY_MS = 120_000;
+
     private JsonNode call(String method, String path, String body) {
+        long deadline = System.nanoTime() + RETRY_MS * 1_000_000L;
+        long backoffMs = 500;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return callOnce(method, path, body);
+            } catch (SchemaRegistryException e) {
+                boolean retriable = e.errorCode() == -1 || e.errorCode() / 100 == 5 || e.errorCode() / 100 == 500;
+                if (!retriable || Thread.currentThread().isInterrupted() || System.nanoTime() + backoffMs * 1_000_000L > deadline) {
+                    if (attempt == 1 || !retriable) throw e;
+                    throw new SchemaRegistryException(e.getMessage() + " (" + attempt + " attempts in " + RETRY_MS / 1000 + " s)", e.errorCode(), e);
+                }
+            }
+            try {
+                Thread.sleep(backoffMs);
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                throw new SchemaRegistryException("interrupted while calling the schema registry", -1, ie);
+            }
+            backoffMs = Math.min(5_000, backoffMs * 2);
+        }
+    }
+
+    private JsonNode callOnce(String method, String path, String body) {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl + path))
                 .timeout(Duration.ofSeconds(30))
                 .header("Accept", CONTENT_TYPE + ", application/json")

@@ -42,7 +42,8 @@ final class KafkaSchemaJournal implements AutoCloseable {
     static KafkaSchemaJournal open(Map<String, Object> clientProps, String topic) {
         String bootstrap = String.valueOf(clientProps.get(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG));
         try (Admin admin = Admin.create(clientProps)) {
-            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1).configs(Map.of("cleanup.policy", "compact"))))
+            // the broker's default.replication.factor: every broker of a local cluster, as many as the operator set on a real one
+            admin.createTopics(List.of(new NewTopic(topic, java.util.Optional.of(1), java.util.Optional.empty()).configs(Map.of("cleanup.policy", "compact"))))
                     .all().get(30, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             if (!(e.getCause() instanceof TopicExistsException))
