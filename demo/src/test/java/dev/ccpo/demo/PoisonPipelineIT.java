@@ -80,14 +80,17 @@ class PoisonPipelineIT {
                         "--checkpoint.every=1000", "--weights.dir=" + dir.resolve("w")), logs, "384m"));
                 services.add(ServiceProcess.start("credit", CreditStreamApp.class.getName(), concat(common, "--application.id=poison-it",
                         "--http.port=0", "--group.grace.ms=15000", "--stats.window.ms=2000", "--stats.window.grace.ms=1000",
-                        "--history.max.wait.ms=10000", "--kafka.state.dir=" + dir.resolve("credit-state")), logs, "384m"));
+                        "--history.max.wait.ms=10000", "--kafka.state.dir=" + dir.resolve("credit-state"),
+                        // the untrained model's turns all reach max.new.tokens: with the reference's truncation masking every
+                        // advantage would be 0 and nothing could show that the valid groups train
+                        "--credit.mask.truncated=false"), logs, "384m"));
                 services.add(ServiceProcess.start("counterfactual", CounterfactualApp.class.getName(), concat(common, "--worker.id=cf-1",
                         "--model.dir=" + model, "--model.id=tiny", "--device=cpu", "--prompts.dir=" + prompts, "--max.new.tokens=12",
                         "--max.poll.records=4"), logs, "512m"));
                 services.add(ServiceProcess.start("generator", GeneratorApp.class.getName(), concat(common, "--worker.id=gen-1",
                         "--model.dir=" + model, "--model.id=tiny", "--device=cpu", "--prompts.dir=" + prompts, "--task.source=topic",
                         "--topology=THINK_REASON", "--group.size=2", "--groups.per.version=1", "--max.policy.lag=1000",
-                        "--max.new.tokens=12"), logs, "512m"));
+                        "--max.new.tokens=12", "--stop.when.truncated=false"), logs, "512m"));
 
                 List<String> expected = List.of(
                         "task huge-task could not be rolled out", "exceeds the limit of 4096 (max.prompt.tokens)",  // generator
