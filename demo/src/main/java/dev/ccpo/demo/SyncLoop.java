@@ -90,7 +90,7 @@ public final class SyncLoop {
             HeldOutEval.Result first = eval.evaluate(policies.get(Demo.THINKER), policies.get(Demo.REASONER));
             out.println("      " + Demo.describe(0, first));
 
-            GroupGenerator generator = new GroupGenerator(new TeamRunner(TeamSpec.thinkReason(), prompts, verifier), "sync",
+            GroupGenerator generator = new GroupGenerator(new TeamRunner(TeamSpec.thinkReason(), prompts, verifier, gen.bool("stop.when.truncated")), "sync",
                     gen.integer("group.size"), sampling(gen), gen.longValue("seed"));
             // The counterfactual worker's policies are the learner's models themselves: the swap costs nothing.
             RolePolicies<ChatModel> cfPolicies = new RolePolicies<>(models, 0,
@@ -167,7 +167,7 @@ public final class SyncLoop {
 
     private static SamplingParams sampling(Config c) {
         return new SamplingParams((float) c.decimal("temperature"), (float) c.decimal("top.p"), c.integer("max.new.tokens"),
-                List.of(), c.longValue("seed"));
+                List.of(), c.longValue("seed")).withLimits(c.integer("max.prompt.tokens"), c.longValue("generation.time.limit.ms"));
     }
 
     private static Config parse(ConfigSpec spec, List<String> args) {
