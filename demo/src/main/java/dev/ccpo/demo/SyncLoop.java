@@ -12,6 +12,7 @@ import dev.ccpo.counterfactual.CounterfactualComputer;
 import dev.ccpo.credit.CreditMath.History;
 import dev.ccpo.credit.CreditSettings;
 import dev.ccpo.credit.GroupCredit;
+import dev.ccpo.credit.Stat;
 import dev.ccpo.generator.GeneratorApp;
 import dev.ccpo.generator.GroupGenerator;
 import dev.ccpo.learner.LearnerKeys;
@@ -154,15 +155,14 @@ public final class SyncLoop {
         }
     }
 
-    /** The batch's signal values folded into the history: the reference's one EMA step per learner batch. */
+    /**
+     * The batch's signal values folded into the history: the reference's one EMA step per learner batch, with the
+     * batch's moments merged as the credit app merges a window's.
+     */
     static History fold(History h, List<double[]> groups, double decay) {
-        int n = 0;
-        double sum = 0;
-        for (double[] g : groups) for (double x : g) { sum += x; n++; }
-        if (n == 0) return h;
-        double mean = sum / n, m2 = 0;
-        for (double[] g : groups) for (double x : g) m2 += (x - mean) * (x - mean);
-        return h.fold(n, mean, m2 / n, decay);
+        Stat batch = Stat.EMPTY;
+        for (double[] g : groups) batch = batch.merge(Stat.of(g));
+        return batch.count() == 0 ? h : h.fold(batch.count(), batch.mean(), batch.variance(), decay);
     }
 
     private static SamplingParams sampling(Config c) {

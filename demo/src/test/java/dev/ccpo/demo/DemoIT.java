@@ -91,12 +91,7 @@ class DemoIT {
      */
     @Test
     void threeBrokersLeaderKilledMidRunLosesNothingEndToEnd(@TempDir Path dir) throws Throwable {
-        Failover failover = new Failover(false);
-        ByteArrayOutputStream log = new ByteArrayOutputStream();
-        Demo.Outcome o = new Demo(shortDemo(dir, "plaintext", "brokers", "3", "max.versions", "5", "analytics", "false"),
-                new PrintStream(new TeeStream(log, System.out), true)).run(failover);
-        failover.check(log.toString());
-        checkNothingLostEndToEnd(o, log.toString());
+        runThreeBrokersThroughAFailover(dir, new Failover(false));
     }
 
     /**
@@ -106,7 +101,11 @@ class DemoIT {
      */
     @Test
     void threeBrokersTwoKilledBelowMinInsyncReplicasBlockThenResumeLosingNothing(@TempDir Path dir) throws Throwable {
-        Failover failover = new Failover(true);
+        runThreeBrokersThroughAFailover(dir, new Failover(true));
+    }
+
+    /** The short demo on three brokers through {@code failover}; then the failover's own checks and the end-to-end one. */
+    private void runThreeBrokersThroughAFailover(Path dir, Failover failover) throws Throwable {
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         Demo.Outcome o = new Demo(shortDemo(dir, "plaintext", "brokers", "3", "max.versions", "5", "analytics", "false"),
                 new PrintStream(new TeeStream(log, System.out), true)).run(failover);
