@@ -104,10 +104,7 @@ public final class CreditStreamApp implements AutoCloseable {
     public CreditCounters counters() { return counters; }
 
     public void start() {
-        streams.setUncaughtExceptionHandler(e -> {
-            log.error("stream thread failed; shutting the client down", e);
-            return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
-        });
+        streams.setUncaughtExceptionHandler(ThreadFailurePolicy.standard());
         streams.start();
         if (http != null) http.start();
     }

@@ -300,12 +300,37 @@ final class KafkaBrokerProcess {
                 "allow.everyone.if.no.acl.found=false");
     }
 
+    /**
+     * A free loopback port below the kernel's ephemeral range. A port from {@code new ServerSocket(0)} lies inside
+     * that range, where any outgoing client connection (another test's producer) may take it between this check
+     * and the broker's bind, or while a stopped broker waits to be restarted on it: a broker failed to start with
+     * "Address already in use" once that way. Client connections never use ports below the range.
+     */
     static int freePort() {
+        int below = ephemeralRangeStart();
+        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+        for (int attempt = 0; attempt < 200 && below > 11_024; attempt++) {
+            int port = random.nextInt(10_000, below);
+            try (ServerSocket s = new ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+                return port;
+            } catch (IOException taken) {
+                // another server holds it: try the next
+            }
+        }
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            s.setReuseAddress(true);
             return s.getLocalPort();
         } catch (IOException e) {
             throw new UncheckedIOException("no free loopback port", e);
+        }
+    }
+
+    /** The first port of Linux's ip_local_port_range (32768 when it cannot be read, the kernel's default). */
+    static int ephemeralRangeStart() {
+        // read line-wise: Files.readString trusts the size /proc reports and returned "3" for "32768\t60999"
+        try (java.io.BufferedReader r = Files.newBufferedReader(Path.of("/proc/sys/net/ipv4/ip_local_port_range"))) {
+            return Integer.parseInt(r.readLine().trim().split("\\s+")[0]);
+        } catch (IOException | RuntimeException e) {
+            return 32_768;
         }
     }
 
