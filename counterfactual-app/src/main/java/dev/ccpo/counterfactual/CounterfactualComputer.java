@@ -103,7 +103,7 @@ public final class CounterfactualComputer {
         for (Turn turn : t.getTurns()) {
             turns.add(new AgentTurn(turn.getAgentId(), turn.getRole(), ints(turn.getPromptTokenIds()), ints(turn.getOutputTokenIds()),
                     floats(turn.getBehaviourLogProbs()), turn.getText(),
-                    turn.getTruncated() ? Completion.FinishReason.LENGTH : Completion.FinishReason.END_OF_TURN));
+                    turn.getTruncated() ? Completion.FinishReason.LENGTH : Completion.FinishReason.END_OF_TURN, turn.getCorrect()));
         }
         return new Episode(t.getGroupIndex(), turns, t.getFinalAnswer(), t.getReward());
     }

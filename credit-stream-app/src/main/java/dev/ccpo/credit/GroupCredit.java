@@ -159,7 +159,7 @@ public final class GroupCredit {
                 .setReward(reward).setCounterfactualReward(cf).setMarginalContribution(marginal).setShapedReward(shaped)
                 .setGroupMean(CreditMath.mean(roleR)).setGroupStd(CreditMath.unbiasedStd(roleR))
                 .setGlobalMean(h.mean()).setGlobalStd(h.std()).setHistoryCount(h.count()).setGate(gate)
-                .setCreatedAtMs(groupEventTime(t)).build();
+                .setTurnCorrect(turn.getCorrect()).setCreatedAtMs(groupEventTime(t)).build();
     }
 
     private static Instant groupEventTime(Trajectory t) { return t.getCreatedAtMs(); }

@@ -79,6 +79,6 @@ public final class GroupGenerator {
         for (float v : t.logProbs()) lp.add(v);
         return Turn.newBuilder().setAgentId(t.agentId()).setRole(t.role()).setPromptTokenIds(prompt)
                 .setOutputTokenIds(output).setBehaviourLogProbs(lp).setText(t.text())
-                .setTruncated(t.finishReason() == Completion.FinishReason.LENGTH).build();
+                .setTruncated(t.finishReason() == Completion.FinishReason.LENGTH).setCorrect(t.correct()).build();
     }
 }

@@ -27,7 +27,7 @@ class GroupGeneratorTest {
     @Test
     void aTurnThatStoppedAtTheLengthLimitIsMarkedTruncated() {
         for (Completion.FinishReason f : Completion.FinishReason.values()) {
-            AgentTurn t = new AgentTurn(0, "thinker", new int[]{1}, new int[]{2, 3}, new float[]{-0.1f, -0.2f}, "ab", f);
+            AgentTurn t = new AgentTurn(0, "thinker", new int[]{1}, new int[]{2, 3}, new float[]{-0.1f, -0.2f}, "ab", f, null);
             assertEquals(f == Completion.FinishReason.LENGTH, GroupGenerator.toTurn(t).getTruncated(), f.toString());
         }
     }

@@ -27,30 +27,38 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Current schemas read data written with the previous contract (src/test/resources/schemas-v1). */
+/** Current schemas read data written with every released contract (src/test/resources/schemas-v1, schemas-v3). */
 class SchemaEvolutionTest {
     /** Parse order: named types before the records that use them. */
     private static final List<String> FILES = List.of("Topology", "AnswerKind", "CounterfactualMethod", "CreditMode",
             "Task", "Turn", "Trajectory", "CounterfactualOutcome", "RolloutStats", "AgentAdvantage", "PolicyWeights", "DeadLetter");
 
+    /** Released contracts kept in src/test/resources, oldest first. */
+    private static final List<String> RELEASES = List.of("schemas-v1", "schemas-v3");
+
     private static Map<String, Schema> previousSchemas() throws IOException {
+        return schemasOf("schemas-v1");
+    }
+
+    private static Map<String, Schema> schemasOf(String release) throws IOException {
         Schema.Parser parser = new Schema.Parser();
         for (String name : FILES)
-            try (InputStream in = SchemaEvolutionTest.class.getResourceAsStream("/schemas-v1/" + name + ".avsc")) {
+            try (InputStream in = SchemaEvolutionTest.class.getResourceAsStream("/" + release + "/" + name + ".avsc")) {
                 parser.parse(in);
             }
         return parser.getTypes();
     }
 
     @Test
-    void everyCurrentSchemaIsBackwardCompatibleWithThePreviousVersion() throws IOException {
-        Map<String, Schema> previous = previousSchemas();
-        for (Schema current : List.of(Task.getClassSchema(), Trajectory.getClassSchema(), CounterfactualOutcome.getClassSchema(),
-                RolloutStats.getClassSchema(), AgentAdvantage.getClassSchema(), PolicyWeights.getClassSchema(), DeadLetter.getClassSchema())) {
-            Schema old = previous.get(current.getFullName());
-            var result = SchemaCompatibility.checkReaderWriterCompatibility(current, old);
-            assertEquals(SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE, result.getType(),
-                    current.getName() + ": " + result.getResult().getIncompatibilities());
+    void everyCurrentSchemaIsBackwardCompatibleWithEveryReleasedVersion() throws IOException {
+        for (String release : RELEASES) {
+            Map<String, Schema> previous = schemasOf(release);
+            for (Schema current : List.of(Task.getClassSchema(), Trajectory.getClassSchema(), CounterfactualOutcome.getClassSchema(),
+                    RolloutStats.getClassSchema(), AgentAdvantage.getClassSchema(), PolicyWeights.getClassSchema(), DeadLetter.getClassSchema())) {
+                var result = SchemaCompatibility.checkReaderWriterCompatibility(current, previous.get(current.getFullName()));
+                assertEquals(SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE, result.getType(),
+                        release + " " + current.getName() + ": " + result.getResult().getIncompatibilities());
+            }
         }
     }
 

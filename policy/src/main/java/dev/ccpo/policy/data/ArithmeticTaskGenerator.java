@@ -66,14 +66,10 @@ public final class ArithmeticTaskGenerator {
                 right = operand(random);
             }
             if (op == '-' && !allowNegative && right > value) op = '+';
-            long result = switch (op) {
-                case '+' -> value + right;
-                case '-' -> value - right;
-                default -> value * right;
-            };
-            worked.add(new ArithmeticTask.Step(value, op, right, result));
+            ArithmeticTask.Step step = ArithmeticTask.Step.of(value, op, right);
+            worked.add(step);
             expression = (s == 0 ? expression : "(" + expression + ")") + " " + op + " " + right;
-            value = result;
+            value = step.result();
         }
         String question = "Compute " + expression + ".";
         TaskRecord task = new TaskRecord(DATASET + "/" + seed + "/" + index, DATASET, question,

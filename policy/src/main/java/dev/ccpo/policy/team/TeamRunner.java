@@ -96,6 +96,8 @@ public final class TeamRunner {
         for (int k = 0; k < groupSize; k++) {
             List<AgentTurn> turns = new ArrayList<>();
             for (AgentSpec agent : team.agents()) turns.add(AgentTurn.of(agent, outputs[k][agent.agentId()]));
+            List<Boolean> truth = TurnTruth.judge(team, task, turns, verifier);
+            for (int i = 0; i < turns.size(); i++) turns.set(i, turns.get(i).judged(truth.get(i)));
             String answer = teamAnswer(task, turns, -1);
             episodes.add(new Episode(k, turns, answer, reward(task, answer)));
         }
