@@ -39,6 +39,7 @@ public final class Aggregates {
     private final Map<String, ObjectNode> latestWeights = new TreeMap<>();
     private final Map<String, Throughput> throughput = new TreeMap<>();
     private final Map<String, Long> errors = new TreeMap<>();
+    private final CreditQuality creditQuality = new CreditQuality();
     private String lastError = null;
 
     public Aggregates(double histMin, double histMax, int bins) {
@@ -122,6 +123,7 @@ public final class Aggregates {
     }
 
     public synchronized void onAdvantage(AgentAdvantage a) {
+        creditQuality.add(a);
         RoleStats r = roles.computeIfAbsent(a.getRole(), k -> new RoleStats());
         double x = a.getAdvantage();
         r.count++;
@@ -193,6 +195,11 @@ public final class Aggregates {
         root.putObject("team").put("trajectories", trajTotal).put("correct", correctTotal)
                 .put("accuracy", trajTotal == 0 ? 0 : (double) correctTotal / trajTotal);
         root.set("roles", rolesJson());
+        ArrayNode quality = root.putArray("creditQuality");
+        for (CreditQuality.Figures f : creditQuality.figures())
+            quality.addObject().put("mode", f.mode()).put("role", f.role()).put("judged", f.judged()).put("right", f.right())
+                    .put("pairs", f.pairs()).put("auc", orNull(f.auc())).put("rewardedMistakes", orNull(f.rewardedMistakes()))
+                    .put("punishedSuccesses", orNull(f.punishedSuccesses()));
         root.set("rolloutStats", F.objectNode().setAll(new LinkedHashMap<>(latestStats)));
         root.set("weights", F.objectNode().setAll(new LinkedHashMap<>(latestWeights)));
         ArrayNode ws = root.putArray("workers");
@@ -205,6 +212,9 @@ public final class Aggregates {
         root.set("lag", lag == null ? F.nullNode() : lag);
         return root;
     }
+
+    /** NaN (nothing to measure yet) as JSON null. */
+    private static Double orNull(double x) { return Double.isNaN(x) ? null : x; }
 
     private ObjectNode rolesJson() {
         ObjectNode out = F.objectNode();

@@ -105,6 +105,26 @@ class AggregatesTest {
     }
 
     @Test
+    void creditQualityFromTheTurnsGroundTruth() {
+        Aggregates a = new Aggregates(-3, 3, 24);
+        // one group: right turns +1 and -0.5, wrong turn 0: pairs (1 > 0) and (-0.5 < 0) -> AUC 0.5; no truth: ignored
+        a.onAdvantage(AgentAdvantage.newBuilder(SampleRecords.advantage()).setAdvantage(1).setTurnCorrect(true).build());
+        a.onAdvantage(AgentAdvantage.newBuilder(SampleRecords.advantage()).setAdvantage(-0.5).setTurnCorrect(true).build());
+        a.onAdvantage(AgentAdvantage.newBuilder(SampleRecords.advantage()).setAdvantage(0).setTurnCorrect(false).build());
+        a.onAdvantage(AgentAdvantage.newBuilder(SampleRecords.advantage()).setAdvantage(9).setTurnCorrect(null).build());
+        JsonNode q = a.summary(NOW, null).get("creditQuality").get(0);
+        assertEquals("thinker", q.get("role").asText());
+        assertEquals(3, q.get("judged").asLong());
+        assertEquals(2, q.get("pairs").asLong());
+        assertEquals(0.5, q.get("auc").asDouble(), 1e-12);
+        assertEquals(0.0, q.get("rewardedMistakes").asDouble(), 1e-12);
+        assertEquals(0.5, q.get("punishedSuccesses").asDouble(), 1e-12);
+        Aggregates none = new Aggregates(-3, 3, 24);
+        none.onAdvantage(AgentAdvantage.newBuilder(SampleRecords.advantage()).setTurnCorrect(true).build());
+        assertTrue(none.summary(NOW, null).get("creditQuality").get(0).get("auc").isNull(), "no pair yet: null, not NaN");
+    }
+
+    @Test
     void sameNumbersWhateverTheOrderOfPartitions() {
         RunRecords r = new RunRecords(1, 3, 3, 5, Instant.ofEpochMilli(NOW));
         Aggregates inOrder = fed(r);

@@ -476,10 +476,12 @@ public final class Demo {
             }
             return String.format(Locale.ROOT, "reward %.2f, Thinker credit %+.2f", reward, thinker);
         });
-        return String.format(Locale.ROOT, "rl %s/%s | policy v%d | trajectories %d (%.2f/s) counterfactuals %d advantages %d weights %d dlq %d | %s | workers %s | %s",
+        String credit = dev.ccpo.analytics.CreditQuality.summary(m.creditQuality());
+        return String.format(Locale.ROOT, "rl %s/%s | policy v%d | trajectories %d (%.2f/s) counterfactuals %d advantages %d weights %d dlq %d | %s | %s | workers %s | %s",
                 clock(s), clock(budgetNanos / 1e9), version, c.getOrDefault("trajectories", 0L), c.getOrDefault("trajectories", 0L) / Math.max(1, s),
                 c.getOrDefault("counterfactuals", 0L), c.getOrDefault("advantages", 0L), c.getOrDefault("weights", 0L),
-                c.getOrDefault("dlq", 0L), rewards, m.workerVersions(), StageLatency.describe(m.latency()));
+                c.getOrDefault("dlq", 0L), rewards, credit.isEmpty() ? "credit AUC -" : "credit " + credit, m.workerVersions(),
+                StageLatency.describe(m.latency()));
     }
 
     private static String clock(double seconds) {

@@ -1,5 +1,6 @@
 package dev.ccpo.demo;
 
+import dev.ccpo.analytics.CreditQuality;
 import dev.ccpo.demo.report.MetricsTable;
 import dev.ccpo.demo.report.MetricsTable.Columns;
 import dev.ccpo.demo.report.Report;
@@ -14,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The demo's report folder: one metrics row per evaluated policy version (held-out accuracy, plus what the pipeline
@@ -43,7 +45,9 @@ final class DemoReport {
                 double rewardSum = 0;
                 long n = 0;
                 Map<String, double[]> roles = new LinkedHashMap<>(); // count, contribution, adv, adv^2
+                Map<String, CreditQuality.Figures> quality = new TreeMap<>();
                 for (var e : versions.subMap(from, true, v, true).entrySet()) {
+                    for (CreditQuality.Figures f : e.getValue().creditQuality.figures()) quality.merge(f.role(), f, CreditQuality.Figures::plus);
                     rewardSum += e.getValue().rewardSum;
                     n += e.getValue().trajectories;
                     e.getValue().roles.forEach((role, s) -> {
@@ -62,6 +66,11 @@ final class DemoReport {
                     row.put(Columns.advantageMean(role), mean);
                     row.put(Columns.advantageStd(role), acc[0] < 2 ? Double.NaN
                             : Math.sqrt(Math.max(0, (acc[3] - acc[0] * mean * mean) / (acc[0] - 1))));
+                });
+                quality.forEach((role, f) -> {
+                    row.put(Columns.creditAuc(role), f.auc());
+                    row.put(Columns.rewardedMistakes(role), f.rewardedMistakes());
+                    row.put(Columns.punishedSuccesses(role), f.punishedSuccesses());
                 });
                 table.addRow(row);
             }

@@ -1,5 +1,6 @@
 package dev.ccpo.demo;
 
+import dev.ccpo.analytics.CreditQuality;
 import dev.ccpo.avro.AgentAdvantage;
 import dev.ccpo.avro.CounterfactualOutcome;
 import dev.ccpo.avro.PolicyWeights;
@@ -39,6 +40,8 @@ public final class PipelineMonitor implements AutoCloseable {
         public long counterfactuals;
         public double counterfactualRewardSum;
         public final Map<String, RoleStats> roles = new TreeMap<>();
+        /** Credit against the turns' ground truth, for this version's groups (a group has one version). */
+        public final CreditQuality creditQuality = new CreditQuality(1_000);
 
         public double meanReward() { return trajectories == 0 ? Double.NaN : rewardSum / trajectories; }
         public double meanCounterfactualReward() { return counterfactuals == 0 ? Double.NaN : counterfactualRewardSum / counterfactuals; }
@@ -68,6 +71,7 @@ public final class PipelineMonitor implements AutoCloseable {
     private final Map<String, List<Double>> advantages = new TreeMap<>();
     private final Map<String, Long> workerVersions = new TreeMap<>();
     private final StageLatency latency = new StageLatency();
+    private final CreditQuality creditQuality = new CreditQuality();
     private final Thread thread;
     private volatile boolean running = true;
     private volatile RuntimeException failure;
@@ -135,8 +139,10 @@ public final class PipelineMonitor implements AutoCloseable {
             case "advantages" -> {
                 AgentAdvantage a = serdes.advantage().deserialize(r.topic(), r.value());
                 advantageKeys.merge(a.getTrajectoryId() + "/" + a.getRole(), 1, Integer::sum);
-                RoleStats s = versions.computeIfAbsent(a.getPolicyVersion(), k -> new VersionStats())
-                        .roles.computeIfAbsent(a.getRole(), k -> new RoleStats());
+                VersionStats vs = versions.computeIfAbsent(a.getPolicyVersion(), k -> new VersionStats());
+                vs.creditQuality.add(a);
+                creditQuality.add(a);
+                RoleStats s = vs.roles.computeIfAbsent(a.getRole(), k -> new RoleStats());
                 s.count++;
                 s.contributionSum += a.getMarginalContribution();
                 s.advantageSum += a.getAdvantage();
@@ -185,6 +191,11 @@ public final class PipelineMonitor implements AutoCloseable {
         Map<String, List<Double>> out = new TreeMap<>();
         advantages.forEach((k, v) -> out.put(k, List.copyOf(v)));
         return out;
+    }
+
+    /** Credit AUC, rewarded mistakes and punished successes per role over every advantage seen. */
+    public synchronized List<CreditQuality.Figures> creditQuality() {
+        return creditQuality.figures();
     }
 
     /** Per-stage latency percentiles of every record seen so far ({@link StageLatency}). */

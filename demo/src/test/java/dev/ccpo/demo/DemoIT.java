@@ -2,6 +2,7 @@ package dev.ccpo.demo;
 
 import dev.ccpo.analytics.PageCheck;
 import dev.ccpo.config.Config;
+import dev.ccpo.demo.report.MetricsTable;
 import dev.ccpo.demo.report.Report;
 import dev.ccpo.infra.LocalCluster;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -237,8 +238,19 @@ class DemoIT {
         assertTrue(o.evaluations().containsKey(0L) && o.evaluations().size() >= 2, "warm start and later versions evaluated: " + o.evaluations());
         assertTrue(o.workerVersions().getOrDefault("gen-1", 0L) >= 1, "the generator used published weights: " + o.workerVersions());
         assertTrue(o.workerVersions().getOrDefault("cf-1", 0L) >= 1, "the counterfactual worker used published weights: " + o.workerVersions());
-        for (String f : List.of(Report.METRICS_CSV, Report.METRICS_JSON, Report.LEARNING_CURVE_PNG, Report.CREDIT_BY_ROLE_PNG, Report.ADVANTAGES_PNG))
+        for (String f : List.of(Report.METRICS_CSV, Report.METRICS_JSON, Report.LEARNING_CURVE_PNG, Report.CREDIT_BY_ROLE_PNG, Report.CREDIT_QUALITY_PNG, Report.ADVANTAGES_PNG))
             assertTrue(Files.size(o.reportDir().resolve(f)) > 100, f + " written in " + o.reportDir());
+        // credit against each turn's ground truth: measured for both roles, shown in the status lines, the report and the page
+        assertTrue(text.contains("credit thinker AUC") && text.contains("reasoner AUC"), text);
+        MetricsTable metrics = MetricsTable.readCsv(o.reportDir().resolve(Report.METRICS_CSV));
+        long measured = 0;
+        for (String role : List.of("thinker", "reasoner")) {
+            assertTrue(metrics.hasColumn(MetricsTable.Columns.creditAuc(role)), role + ": " + metrics.columns());
+            double[] auc = metrics.column(MetricsTable.Columns.creditAuc(role));
+            assertTrue(java.util.Arrays.stream(auc).allMatch(x -> Double.isNaN(x) || (x >= 0 && x <= 1)), java.util.Arrays.toString(auc));
+            measured += java.util.Arrays.stream(auc).filter(Double::isFinite).count();
+        }
+        assertTrue(measured > 0, "a credit AUC in metrics.csv (a group with a right and a wrong turn of one role)");
         assertTrue(text.contains("[4/4]") && text.contains("held-out v0") && text.contains("live analytics page: http://"), text);
         // every group counts in the credit app's global history: none left out (late ones count in a later window)
         JsonNode credit = new ObjectMapper().readTree(Files.readString(o.reportDir().resolve("credit-stats.json")));
@@ -250,6 +262,9 @@ class DemoIT {
         long advantagesOnPage = summary.path("roles").path("thinker").path("advantages").asLong()
                 + summary.path("roles").path("reasoner").path("advantages").asLong();
         assertEquals(counts.get("advantages"), advantagesOnPage, o.analyticsSummary());
+        long judgedOnPage = 0;
+        for (JsonNode q : summary.path("creditQuality")) judgedOnPage += q.path("judged").asLong();
+        assertTrue(judgedOnPage > 0 && judgedOnPage <= counts.get("advantages"), "turns judged on the page: " + summary.path("creditQuality"));
     }
 
     /**

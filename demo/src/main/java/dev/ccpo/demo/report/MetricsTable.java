@@ -39,7 +39,15 @@ public final class MetricsTable {
         /** Records per second of a stage: {@code records_per_s.<stage>}. */
         public static final String RATE_PREFIX = "records_per_s.";
 
+        /** Credit against the turns' ground truth (analytics' CreditQuality), per role. */
+        public static final String CREDIT_AUC_PREFIX = "credit_auc.";
+        public static final String REWARDED_MISTAKES_PREFIX = "rewarded_mistakes.";
+        public static final String PUNISHED_SUCCESSES_PREFIX = "punished_successes.";
+
         public static String marginal(String role) { return MARGINAL_PREFIX + role; }
+        public static String creditAuc(String role) { return CREDIT_AUC_PREFIX + role; }
+        public static String rewardedMistakes(String role) { return REWARDED_MISTAKES_PREFIX + role; }
+        public static String punishedSuccesses(String role) { return PUNISHED_SUCCESSES_PREFIX + role; }
         public static String advantageMean(String role) { return ADV_MEAN_PREFIX + role; }
         public static String advantageStd(String role) { return ADV_STD_PREFIX + role; }
         public static String rate(String stage) { return RATE_PREFIX + stage; }

@@ -17,6 +17,7 @@ public final class Report {
     public static final String LEARNING_CURVE_PNG = "learning-curve.png";
     public static final String CREDIT_BY_ROLE_PNG = "credit-by-role.png";
     public static final String ADVANTAGES_PNG = "advantages.png";
+    public static final String CREDIT_QUALITY_PNG = "credit-quality.png";
 
     private final int width;
     private final int height;
@@ -61,6 +62,11 @@ public final class Report {
         credit.writePng(cr, width, height);
         files.add(cr);
 
+        LineChart quality = creditQuality(table, xs, xName);
+        Path cq = dir.resolve(CREDIT_QUALITY_PNG);
+        quality.writePng(cq, width, height);
+        files.add(cq);
+
         Histogram adv = new Histogram("Advantages by role", "advantage");
         advantagesByRole.forEach(adv::add);
         Path ad = dir.resolve(ADVANTAGES_PNG);
@@ -99,6 +105,20 @@ public final class Report {
         for (String col : table.columnsWithPrefix(Columns.MARGINAL_PREFIX)) {
             c.add(col.substring(Columns.MARGINAL_PREFIX.length()), xs, table.column(col));
         }
+        return c;
+    }
+
+    /**
+     * Per role: credit AUC (does a right turn get a higher advantage than a wrong one of its group?) and the share of
+     * wrong turns rewarded, from the {@code credit_auc.<role>} and {@code rewarded_mistakes.<role>} columns.
+     */
+    public static LineChart creditQuality(MetricsTable table, double[] xs, String xName) {
+        LineChart c = new LineChart("Credit against each turn's ground truth", xName.replace('_', ' '),
+                "credit AUC / share of mistakes rewarded");
+        for (String col : table.columnsWithPrefix(Columns.CREDIT_AUC_PREFIX))
+            c.add("AUC " + col.substring(Columns.CREDIT_AUC_PREFIX.length()), xs, table.column(col));
+        for (String col : table.columnsWithPrefix(Columns.REWARDED_MISTAKES_PREFIX))
+            c.add("mistakes rewarded " + col.substring(Columns.REWARDED_MISTAKES_PREFIX.length()), xs, table.column(col));
         return c;
     }
 

@@ -30,6 +30,8 @@ class ReportTest {
             row.put(Columns.marginal("thinker"), 0.02 * v - 0.05);
             row.put(Columns.marginal("reasoner"), 0.01 * v);
             row.put(Columns.advantageStd("thinker"), 1.0 / 3);
+            row.put(Columns.creditAuc("thinker"), 0.6 + 0.03 * v);
+            row.put(Columns.rewardedMistakes("thinker"), 0.3 - 0.02 * v);
             row.put(Columns.POLICY_LAG, v == 3 ? null : 1.0);
             t.addRow(row);
         }
@@ -77,12 +79,12 @@ class ReportTest {
         adv.put("reasoner", rnd.doubles(300).map(x -> x * 2 - 0.5).toArray());
         MetricsTable t = sampleTable();
         List<Path> files = new Report(800, 480).write(dir.resolve("report"), t, adv);
-        assertEquals(List.of("metrics.csv", "metrics.json", "learning-curve.png", "credit-by-role.png", "advantages.png"),
+        assertEquals(List.of("metrics.csv", "metrics.json", "learning-curve.png", "credit-by-role.png", "credit-quality.png", "advantages.png"),
                 files.stream().map(p -> p.getFileName().toString()).toList());
         for (Path f : files) {
             assertTrue(Files.size(f) > 100, f + " is empty");
         }
-        for (Path png : files.subList(2, 5)) {
+        for (Path png : files.subList(2, 6)) {
             BufferedImage img = ImageIO.read(png.toFile());
             assertNotNull(img, png + " must decode");
             assertEquals(800, img.getWidth());
@@ -96,13 +98,15 @@ class ReportTest {
         // Credit chart: one series per role, thinker first.
         LineChart cr = Report.creditByRole(t, t.column(Columns.POLICY_VERSION), Columns.POLICY_VERSION);
         assertEquals(List.of("thinker", "reasoner"), cr.series().stream().map(LineChart.Series::name).toList());
+        LineChart cq = Report.creditQuality(t, t.column(Columns.POLICY_VERSION), Columns.POLICY_VERSION);
+        assertEquals(List.of("AUC thinker", "mistakes rewarded thinker"), cq.series().stream().map(LineChart.Series::name).toList());
         assertEquals(t.size(), MetricsTable.readJson(dir.resolve("report/metrics.json")).size());
     }
 
     @Test
     void emptyTableStillGivesAllFiles() {
         List<Path> files = new Report().write(dir.resolve("empty"), new MetricsTable(), Map.of());
-        assertEquals(5, files.size());
+        assertEquals(6, files.size());
         files.forEach(f -> assertTrue(Files.exists(f), f.toString()));
     }
 
