@@ -7,6 +7,7 @@ import dev.ccpo.avro.Topology;
 import dev.ccpo.avro.Trajectory;
 import dev.ccpo.avro.Turn;
 import dev.ccpo.credit.CreditMath.History;
+import dev.ccpo.credit.GroupBuffer.Group;
 import dev.ccpo.serde.AvroSerde;
 import dev.ccpo.serde.DeadLetterPublisher;
 import dev.ccpo.kafka.RejectedRecordException;
@@ -44,14 +45,14 @@ import java.util.TreeMap;
  */
 final class GroupProcessor implements Processor<byte[], byte[], Object, Object> {
     private static final Logger log = LoggerFactory.getLogger(GroupProcessor.class);
-    static final String SEP = "\u0001";
+    static final String SEP = GroupBuffer.SEP;
 
     private final CreditSettings s;
     private final AvroSerde<Trajectory> trajSerde;
     private final AvroSerde<CounterfactualOutcome> cfSerde;
+    private final GroupBuffer buffer;   // g|T|idx -> trajectory, g|C|trajectoryId|agent -> counterfactual, decoded once
     private final CreditCounters counters;
     private ProcessorContext<Object, Object> ctx;
-    private KeyValueStore<String, byte[]> buffer;   // g|T|idx -> trajectory, g|C|trajectoryId|agent -> counterfactual
     private KeyValueStore<String, String> open;     // g -> "firstStreamTs,firstWallMs"
     private KeyValueStore<String, Long> done;       // g -> stream time it was completed/expired (late records -> DLQ)
     private KeyValueStore<String, String> doneByTime; // streamTs|g -> "" : purges `done` by stream time (bounded)
@@ -69,13 +70,14 @@ final class GroupProcessor implements Processor<byte[], byte[], Object, Object> 
         this.s = s;
         this.trajSerde = trajSerde;
         this.cfSerde = cfSerde;
+        this.buffer = new GroupBuffer(trajSerde, cfSerde, s.trajectoriesTopic(), s.counterfactualsTopic());
         this.counters = counters;
     }
 
     @Override
     public void init(ProcessorContext<Object, Object> context) {
         this.ctx = context;
-        buffer = context.getStateStore(CreditTopology.BUFFER_STORE);
+        buffer.init(context.getStateStore(CreditTopology.BUFFER_STORE));
         open = context.getStateStore(CreditTopology.OPEN_STORE);
         done = context.getStateStore(CreditTopology.DONE_STORE);
         doneByTime = context.getStateStore(CreditTopology.DONE_INDEX_STORE);
@@ -134,7 +136,7 @@ final class GroupProcessor implements Processor<byte[], byte[], Object, Object> 
     }
 
     private void expire(String g, String why) {
-        Group grp = load(g);
+        Group grp = buffer.get(g);
         counters.inc("groups.expired");
         log.warn("group {} incomplete after grace {} ms ({}): {} of {} trajectories buffered", g, s.groupGraceMs(), why,
                 grp.trajs.size(), grp.size);
@@ -191,22 +193,22 @@ final class GroupProcessor implements Processor<byte[], byte[], Object, Object> 
             dlq(rec, md, invalid, "Invalid");
             return;
         }
-        Group grp0 = load(g);
-        String mismatch = isTraj ? joinConflict(grp0, t) : joinConflict(grp0, c);
+        Group grp = buffer.get(g);
+        String mismatch = isTraj ? joinConflict(grp, t) : joinConflict(grp, c);
         if (mismatch != null) {
             dlq(rec, md, mismatch, "JoinMismatch");
             return;
         }
-        key = isTraj ? trajKey(g, t.getGroupIndex()) : cfKey(g, c.getTrajectoryId(), c.getMaskedAgentId());
-        if (buffer.get(key) != null) {
+        key = isTraj ? GroupBuffer.trajKey(g, t.getGroupIndex()) : GroupBuffer.cfKey(g, c.getTrajectoryId(), c.getMaskedAgentId());
+        if (grp.has(key)) {
             String id = isTraj ? t.getTrajectoryId() : c.getTrajectoryId() + " masked " + c.getMaskedAgentId();
             log.warn("duplicate {} {} in group {} ignored (dead-lettered)", isTraj ? "trajectory" : "counterfactual", id, g);
             dlq(rec, md, "duplicate " + id, "Duplicate");
             return;
         }
-        buffer.put(key, rec.value());
+        if (isTraj) buffer.put(g, key, rec.value(), t);
+        else buffer.put(g, key, rec.value(), c);
         if (open.get(g) == null) open.put(g, rec.timestamp() + "," + ctx.currentSystemTimeMs());
-        Group grp = load(g);
         if (grp.complete()) hold(g, grp, true);
     }
 
@@ -264,79 +266,10 @@ final class GroupProcessor implements Processor<byte[], byte[], Object, Object> 
 
     /** Every record of a group must agree on groupSize and topology with what is already buffered. */
     private String sizeMismatch(String g, int size, Topology topo) {
-        Group grp = load(g);
+        Group grp = buffer.get(g);
         if (grp.size >= 0 && grp.size != size) return "groupSize " + size + " differs from " + grp.size + " in group " + g;
         if (grp.topology != null && grp.topology != topo) return "topology " + topo + " differs from " + grp.topology + " in group " + g;
         return null;
-    }
-
-    static String trajKey(String g, int idx) { return g + SEP + "T" + SEP + String.format("%06d", idx); }
-
-    /** Counterfactuals are buffered under the trajectory id they name, so one naming another id never takes a slot. */
-    static String cfKey(String g, String trajectoryId, int agent) {
-        return g + SEP + "C" + SEP + trajectoryId + SEP + String.format("%06d", agent);
-    }
-
-    /** What is buffered for one group: trajectories by groupIndex, counterfactuals by the trajectory id they name. */
-    private final class Group {
-        final TreeMap<Integer, Trajectory> trajs = new TreeMap<>();
-        final TreeMap<String, TreeMap<Integer, CounterfactualOutcome>> cfsById = new TreeMap<>();
-        final List<String> keys = new ArrayList<>();
-        final Map<String, byte[]> raw = new TreeMap<>();
-        final Map<String, CounterfactualOutcome> cfByKey = new TreeMap<>();
-        int size = -1;
-        Topology topology;
-
-        /** The counterfactuals paired with trajectory idx: those naming its id and its groupIndex, by masked agent. */
-        TreeMap<Integer, CounterfactualOutcome> paired(int idx) {
-            TreeMap<Integer, CounterfactualOutcome> m = new TreeMap<>();
-            Trajectory t = trajs.get(idx);
-            if (t == null) return m;
-            cfsById.getOrDefault(t.getTrajectoryId(), new TreeMap<>()).forEach((agent, c) -> {
-                if (c.getGroupIndex() == idx) m.put(agent, c);
-            });
-            return m;
-        }
-
-        boolean usable(int idx) {
-            Trajectory t = trajs.get(idx);
-            if (t == null) return false;
-            Map<Integer, CounterfactualOutcome> m = paired(idx);
-            if (t.getTopology() == Topology.THINK_REASON)
-                return m.values().stream().anyMatch(c -> "thinker".equals(c.getMaskedRole()));
-            return t.getTurns().stream().allMatch(turn -> m.containsKey(turn.getAgentId()));
-        }
-
-        boolean complete() {
-            if (size < 0 || trajs.size() != size) return false;
-            for (int i = 0; i < size; i++) if (!usable(i)) return false;
-            return true;
-        }
-    }
-
-    private Group load(String g) {
-        Group grp = new Group();
-        try (KeyValueIterator<String, byte[]> it = buffer.prefixScan(g + SEP, new StringSerializer())) {
-            while (it.hasNext()) {
-                KeyValue<String, byte[]> kv = it.next();
-                String[] parts = kv.key.substring(g.length() + 1).split(SEP);
-                grp.keys.add(kv.key);
-                grp.raw.put(kv.key, kv.value);
-                if (parts[0].equals("T")) {
-                    Trajectory t = trajSerde.deserialize(s.trajectoriesTopic(), kv.value);
-                    grp.trajs.put(Integer.parseInt(parts[1]), t);
-                    grp.size = t.getGroupSize();
-                    grp.topology = t.getTopology();
-                } else {
-                    CounterfactualOutcome c = cfSerde.deserialize(s.counterfactualsTopic(), kv.value);
-                    grp.cfsById.computeIfAbsent(c.getTrajectoryId(), k -> new TreeMap<>()).put(c.getMaskedAgentId(), c);
-                    grp.cfByKey.put(kv.key, c);
-                    grp.size = c.getGroupSize();
-                    grp.topology = c.getTopology();
-                }
-            }
-        }
-        return grp;
     }
 
     /**
@@ -345,24 +278,25 @@ final class GroupProcessor implements Processor<byte[], byte[], Object, Object> 
      * {@code pending} (ordered by window start, then id) for the stats of the windows before it.
      */
     private void hold(String g, Group grp, boolean complete) {
-        List<GroupCredit.Episode> eps = usable(grp);
-        for (String k : grp.keys) {
-            boolean t = k.startsWith(g + SEP + "T");
-            String why;
+        List<GroupCredit.Episode> eps = grp.episodes();
+        List<String> keep = new ArrayList<>();
+        for (var e : grp.entries.entrySet()) {
+            String k = e.getKey(), why;
+            boolean t = e.getValue().traj() != null;
             if (t) {
-                int idx = Integer.parseInt(k.substring(g.length() + 1).split(SEP)[1]);
-                if (grp.usable(idx)) continue;
+                int idx = e.getValue().traj().getGroupIndex();
+                if (grp.usable(idx)) { keep.add(k); continue; }
                 why = "trajectory " + idx + " of group " + g + " lacks counterfactuals after grace";
             } else {
-                CounterfactualOutcome c = grp.cfByKey.get(k);
+                CounterfactualOutcome c = e.getValue().cf();
                 int idx = c.getGroupIndex();
-                if (grp.usable(idx) && grp.paired(idx).get(c.getMaskedAgentId()) == c) continue;
+                if (grp.usable(idx) && grp.paired(idx).get(c.getMaskedAgentId()) == c) { keep.add(k); continue; }
                 why = "counterfactual for unseen trajectory " + idx + " (" + c.getTrajectoryId() + ") of group " + g
                         + " after grace: no trajectory of the group has that id and groupIndex";
             }
-            dlqRaw(g, t ? s.trajectoriesTopic() : s.counterfactualsTopic(), grp.raw.get(k), why, "Incomplete");
-            buffer.delete(k);
+            dlqRaw(g, t ? s.trajectoriesTopic() : s.counterfactualsTopic(), e.getValue().raw(), why, "Incomplete");
         }
+        buffer.retain(g, grp, keep);
         open.delete(g);
         long now = ctx.currentStreamTimeMs();
         done.put(g, now);
@@ -393,14 +327,6 @@ final class GroupProcessor implements Processor<byte[], byte[], Object, Object> 
         pending.put(StatsProcessor.pad(releaseAt) + "|" + g, (complete ? "1" : "0") + "|" + role + "|" + ws);
         heldSinceWall.put(g, ctx.currentSystemTimeMs());
         counters.inc("groups.held");
-    }
-
-    private static List<GroupCredit.Episode> usable(Group grp) {
-        List<GroupCredit.Episode> eps = new ArrayList<>();
-        for (var e : grp.trajs.entrySet()) {
-            if (grp.usable(e.getKey())) eps.add(new GroupCredit.Episode(e.getValue(), grp.paired(e.getKey())));
-        }
-        return eps;
     }
 
     /** Event time of a group = max createdAt of its trajectories (no wall clock in records). */
@@ -451,14 +377,14 @@ final class GroupProcessor implements Processor<byte[], byte[], Object, Object> 
             }
             pending.delete(r[0]);
             heldSinceWall.remove(r[1]);
-            emit(r[1], load(r[1]), r[2].equals("1"), r[3], Long.parseLong(r[4]));
+            emit(r[1], buffer.get(r[1]), r[2].equals("1"), r[3], Long.parseLong(r[4]));
         }
     }
 
     /** Computes and forwards the advantages of a held group with the history as of its window start. */
     private void emit(String g, Group grp, boolean complete, String role, long windowStart) {
-        List<GroupCredit.Episode> eps = usable(grp);
-        for (String k : grp.keys) buffer.delete(k);
+        List<GroupCredit.Episode> eps = grp.episodes();
+        buffer.delete(g, grp);
         if (eps.isEmpty()) {  // cannot happen (held groups keep only usable episodes); never silently
             counters.inc("groups.unusable");
             log.error("held group {} lost its episodes", g);
@@ -523,11 +449,9 @@ final class GroupProcessor implements Processor<byte[], byte[], Object, Object> 
     private void deadLetterGroup(String g, Group grp, String reason) {
         counters.inc("groups.non-finite");
         log.error("{}", reason);
-        for (String k : grp.keys) {
-            boolean t = k.startsWith(g + SEP + "T");
-            dlqRaw(g, t ? s.trajectoriesTopic() : s.counterfactualsTopic(), grp.raw.get(k), reason, "NonFinite");
-            buffer.delete(k);
-        }
+        for (GroupBuffer.Entry e : grp.entries.values())
+            dlqRaw(g, e.traj() != null ? s.trajectoriesTopic() : s.counterfactualsTopic(), e.raw(), reason, "NonFinite");
+        buffer.delete(g, grp);
     }
 
     private void dlqRaw(String g, String topic, byte[] value, String reason, String code) {
