@@ -56,7 +56,7 @@ final class GroupProcessor implements Processor<byte[], byte[], Object, Object> 
     private KeyValueStore<String, String> open;     // g -> "firstStreamTs,firstWallMs"
     private KeyValueStore<String, Long> done;       // g -> stream time it was completed/expired (late records -> DLQ)
     private KeyValueStore<String, String> doneByTime; // streamTs|g -> "" : purges `done` by stream time (bounded)
-    private KeyValueStore<String, String> pending;  // releaseAt|g -> "complete|role|windowStart": the release queue
+    private final ReleaseQueue pending = new ReleaseQueue();
     private KeyValueStore<String, String> recent;   // zero-padded emission seq -> JSON summary of a group
     private KeyValueStore<String, String> stats;    // global: ccpo.rollout-stats read back (GlobalStatsProcessor)
     private int partition;
@@ -81,7 +81,7 @@ final class GroupProcessor implements Processor<byte[], byte[], Object, Object> 
         open = context.getStateStore(CreditTopology.OPEN_STORE);
         done = context.getStateStore(CreditTopology.DONE_STORE);
         doneByTime = context.getStateStore(CreditTopology.DONE_INDEX_STORE);
-        pending = context.getStateStore(CreditTopology.PENDING_STORE);
+        pending.init(context.getStateStore(CreditTopology.PENDING_STORE));
         recent = context.getStateStore(CreditTopology.RECENT_STORE);
         stats = context.getStateStore(CreditTopology.GLOBAL_STATS_STORE);
         partition = context.taskId().partition();
@@ -324,7 +324,7 @@ final class GroupProcessor implements Processor<byte[], byte[], Object, Object> 
         // stats arrive from the other partitions.
         long ws = s.stats().windowStart(eventTime);
         long releaseAt = Math.max(ws + s.stats().windowMs() + s.stats().graceMs(), now);
-        pending.put(StatsProcessor.pad(releaseAt) + "|" + g, (complete ? "1" : "0") + "|" + role + "|" + ws);
+        pending.add(releaseAt, g, complete, role, ws);
         heldSinceWall.put(g, ctx.currentSystemTimeMs());
         counters.inc("groups.held");
     }
@@ -353,31 +353,25 @@ final class GroupProcessor implements Processor<byte[], byte[], Object, Object> 
         boolean stalled = wallNow - lastStatsProgressWall > s.stats().maxWaitMs() / 2
                 || wallNow - lastStreamAdvanceWall > s.stats().maxWaitMs() / 2;
         long streamNow = ctx.currentStreamTimeMs();
-        List<String[]> ready = new ArrayList<>();
-        try (KeyValueIterator<String, String> it = pending.all()) {
-            while (it.hasNext()) {
-                KeyValue<String, String> kv = it.next();
-                int bar = kv.key.indexOf('|');
-                long releaseAt = Long.parseLong(kv.key.substring(0, bar));
-                String g = kv.key.substring(bar + 1);
-                String[] v = kv.value.split("\\|");
-                long ws = Long.parseLong(v[2]);
-                boolean ok = releaseAt <= streamNow && GlobalStatsProcessor.watermark(stats, v[1]) >= ws;
-                boolean timedOut = !ok && tick && stalled
-                        && wallNow - heldSinceWall.getOrDefault(g, lastStatsProgressWall) > s.stats().maxWaitMs();
-                if (!ok && !timedOut) break;
-                ready.add(new String[]{kv.key, g, v[0], v[1], v[2], ok ? "" : "timeout"});
-            }
-        }
-        for (String[] r : ready) {
-            if (!r[5].isEmpty()) {
+        java.util.function.Predicate<ReleaseQueue.Held> onTime =
+                h -> h.releaseAt() <= streamNow && GlobalStatsProcessor.watermark(stats, h.role()) >= h.windowStart();
+        if (!tick && pending.headBlocked(onTime)) return;  // the usual case: nothing can leave yet, no store scan
+        java.util.Set<String> timedOut = new java.util.HashSet<>();
+        List<ReleaseQueue.Held> ready = pending.takeReady(h -> {
+            if (onTime.test(h)) return true;
+            boolean late = tick && stalled
+                    && wallNow - heldSinceWall.getOrDefault(h.groupId(), lastStatsProgressWall) > s.stats().maxWaitMs();
+            if (late) timedOut.add(h.key());
+            return late;
+        });
+        for (ReleaseQueue.Held h : ready) {
+            if (timedOut.contains(h.key())) {
                 counters.inc("groups.history-timeout");
                 log.warn("group {} (window start {}) not releasable after {} ms and the stats stalled; emitted with the "
-                        + "history available", r[1], r[4], s.stats().maxWaitMs());
+                        + "history available", h.groupId(), h.windowStart(), s.stats().maxWaitMs());
             }
-            pending.delete(r[0]);
-            heldSinceWall.remove(r[1]);
-            emit(r[1], buffer.get(r[1]), r[2].equals("1"), r[3], Long.parseLong(r[4]));
+            heldSinceWall.remove(h.groupId());
+            emit(h.groupId(), buffer.get(h.groupId()), h.complete(), h.role(), h.windowStart());
         }
     }
 

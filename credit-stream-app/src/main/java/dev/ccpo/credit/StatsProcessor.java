@@ -67,7 +67,10 @@ final class StatsProcessor implements Processor<String, String, String, RolloutS
         context.schedule(Duration.ofMillis(s.punctuateMs()), PunctuationType.WALL_CLOCK_TIME, this::closeWindows);
     }
 
-    static String pad(long v) { return String.format("%019d", Math.max(0, v)); }
+    static String pad(long v) {
+        String d = Long.toString(Math.max(0, v));
+        return "0".repeat(19 - d.length()) + d;
+    }
 
     @Override
     public void process(Record<String, String> rec) {
