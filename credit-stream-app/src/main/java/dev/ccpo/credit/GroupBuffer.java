@@ -52,11 +52,17 @@ final class GroupBuffer {
         cache.clear();
     }
 
-    static String trajKey(String g, int idx) { return g + SEP + "T" + SEP + String.format("%06d", idx); }
+    static String trajKey(String g, int idx) { return g + SEP + "T" + SEP + pad6(idx); }
 
     /** Counterfactuals are buffered under the trajectory id they name, so one naming another id never takes a slot. */
     static String cfKey(String g, String trajectoryId, int agent) {
-        return g + SEP + "C" + SEP + trajectoryId + SEP + String.format("%06d", agent);
+        return g + SEP + "C" + SEP + trajectoryId + SEP + pad6(agent);
+    }
+
+    /** Zero-padded to 6 digits (as %06d for 0..999999), without String.format's cost on every record. */
+    private static String pad6(int v) {
+        String d = Integer.toString(v);
+        return d.length() >= 6 ? d : "000000".substring(d.length()) + d;
     }
 
     static boolean isTrajKey(String g, String key) { return key.startsWith(g + SEP + "T"); }
