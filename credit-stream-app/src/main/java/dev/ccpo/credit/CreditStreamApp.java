@@ -45,14 +45,15 @@ public final class CreditStreamApp implements AutoCloseable {
 
     /**
      * The Streams client's properties: kafka.* keys as given, over these defaults. Live: a transaction every 200 ms
-     * (latency). A replay reads a backlog, so it trades latency for throughput: a transaction per second, bigger
-     * polls, bigger compressed producer batches. None of them changes a record (replays stay byte-identical).
+     * (latency). A replay reads a backlog, so it trades latency for throughput: two stream threads, a transaction per
+     * second, bigger polls, bigger compressed producer batches. None of them changes a record (replays stay byte-identical).
      */
     static Properties streamsProperties(Config config, CreditSettings s) {
         Properties p = new Properties();
         boolean replay = config.bool(CreditSettings.REPLAY);
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, replay ? 1000 : 200);
         if (replay) {
+            p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 2);  // one waits on a transaction while the other processes
             p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), 5000);
             p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 20);
             p.put(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), 256 * 1024);

@@ -43,8 +43,13 @@ public final class CreditTopology {
 
     private CreditTopology() { }
 
+    /**
+     * Stores live in memory, backed by their changelogs (restored from them on start): what they hold is bounded by
+     * stream time (open and held groups, ids for dedup.retention.ms, the last 100 groups), and a RocksDB round trip
+     * per record was the largest cost of a replay after decoding.
+     */
     private static <V> StoreBuilder<KeyValueStore<String, V>> kv(String name, Serde<V> v) {
-        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), Serdes.String(), v);
+        return Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(name), Serdes.String(), v);
     }
 
     public static Topology build(CreditSettings s, AvroSerde<Trajectory> trajectories,
@@ -58,7 +63,7 @@ public final class CreditTopology {
         groupStores.forEach(b::addStateStore);
         b.addStateStore(kv(STATS_STORE, Serdes.String()));
         // Global stores are restored from their topic through the processor, so no changelog.
-        b.addGlobalStore(kv(GLOBAL_STATS_STORE, Serdes.String()).withLoggingDisabled(), s.statsTopic(),
+        b.addGlobalStore(kv(GLOBAL_STATS_STORE, RolloutHistory.serde()).withLoggingDisabled(), s.statsTopic(),
                 Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("rollout-stats-global-source"),
                 () -> new GlobalStatsProcessor(rolloutStats, s.statsTopic(), s.applicationId()));
 

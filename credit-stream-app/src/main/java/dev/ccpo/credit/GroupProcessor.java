@@ -58,7 +58,7 @@ final class GroupProcessor implements Processor<byte[], byte[], Object, Object> 
     private KeyValueStore<String, String> doneByTime; // streamTs|g -> "" : purges `done` by stream time (bounded)
     private final ReleaseQueue pending = new ReleaseQueue();
     private KeyValueStore<String, String> recent;   // zero-padded emission seq -> JSON summary of a group
-    private KeyValueStore<String, String> stats;    // global: ccpo.rollout-stats read back (GlobalStatsProcessor)
+    private KeyValueStore<String, RolloutHistory.Entry> stats;  // global: ccpo.rollout-stats read back (RolloutHistory)
     private int partition;
     // In memory, for wall-clock fallbacks only (never in a record): what the stream and the stats last did.
     private long lastSentWm = Long.MIN_VALUE, lastStreamTime = Long.MIN_VALUE, lastStreamAdvanceWall;
@@ -342,8 +342,8 @@ final class GroupProcessor implements Processor<byte[], byte[], Object, Object> 
      * a group held for history.max.wait.ms goes out with the history available (logged, counted).
      */
     private void release(long wallNow, boolean tick) {
-        long wm = Math.max(GlobalStatsProcessor.watermark(stats, GroupCredit.THINKER_ROLE),
-                GlobalStatsProcessor.watermark(stats, GroupCredit.VOTER_ROLE));
+        long wm = Math.max(RolloutHistory.watermark(stats, GroupCredit.THINKER_ROLE),
+                RolloutHistory.watermark(stats, GroupCredit.VOTER_ROLE));
         boolean advanced = wm != lastStatsWm;
         if (advanced) {
             lastStatsWm = wm;
@@ -354,7 +354,7 @@ final class GroupProcessor implements Processor<byte[], byte[], Object, Object> 
                 || wallNow - lastStreamAdvanceWall > s.stats().maxWaitMs() / 2;
         long streamNow = ctx.currentStreamTimeMs();
         java.util.function.Predicate<ReleaseQueue.Held> onTime =
-                h -> h.releaseAt() <= streamNow && GlobalStatsProcessor.watermark(stats, h.role()) >= h.windowStart();
+                h -> h.releaseAt() <= streamNow && RolloutHistory.watermark(stats, h.role()) >= h.windowStart();
         if (!tick && pending.headBlocked(onTime)) return;  // the usual case: nothing can leave yet, no store scan
         java.util.Set<String> timedOut = new java.util.HashSet<>();
         List<ReleaseQueue.Held> ready = pending.takeReady(h -> {
@@ -384,7 +384,7 @@ final class GroupProcessor implements Processor<byte[], byte[], Object, Object> 
             log.error("held group {} lost its episodes", g);
             return;
         }
-        var hist = GroupCredit.historyMap(role, GlobalStatsProcessor.historyAt(stats, role, windowStart));
+        var hist = GroupCredit.historyMap(role, RolloutHistory.historyAt(stats, role, windowStart));
         log.debug("emit group {} window start {} with {} history {}", g, windowStart, role, hist);
         GroupCredit.Result res = GroupCredit.compute(eps, complete, hist, s.rule());
         for (AgentAdvantage a : res.advantages()) {
@@ -404,11 +404,6 @@ final class GroupProcessor implements Processor<byte[], byte[], Object, Object> 
         counters.inc(complete ? "groups.complete" : "groups.incomplete");
         for (int i = 0; i < res.advantages().size(); i++) counters.inc("advantages");
         recordRecent(g, complete, res.advantages());
-    }
-
-    static History parseHistory(String v) {
-        String[] p = v.split(",");
-        return new History(Long.parseLong(p[0]), Double.parseDouble(p[1]), Double.parseDouble(p[2]));
     }
 
     private void recordRecent(String g, boolean complete, List<AgentAdvantage> advs) {
