@@ -419,8 +419,9 @@ final class GroupProcessor implements Processor<byte[], byte[], Object, Object> 
         }
         sb.append("]}");
         long seq = recentSeq++;
-        recent.put(String.format("%019d", seq), sb.toString());
-        recent.delete(String.format("%019d", seq - RECENT_KEEP));
+        recent.put(StatsProcessor.pad(seq), sb.toString());
+        long old = seq - RECENT_KEEP;
+        recent.delete(old >= 0 ? StatsProcessor.pad(old) : String.format("%019d", old));  // the same keys as ever
     }
 
     static final int RECENT_KEEP = 100;

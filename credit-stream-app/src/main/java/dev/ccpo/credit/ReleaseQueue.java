@@ -4,39 +4,51 @@ import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
 import java.util.List;
+import java.util.TreeMap;
 import java.util.function.Predicate;
 
 /**
  * The release queue of held groups, store {@code credit-pending}: releaseAt|groupId → complete|role|windowStart,
- * in key order = (releaseAt, groupId). Groups leave strictly in that order. Its head is remembered in memory so
- * that a record arriving while the head cannot leave costs no store scan (the head is re-read after every change
- * and after init, so the store stays the truth).
+ * in key order = (releaseAt, groupId). Groups leave strictly in that order. The store is the truth (changelogged);
+ * a mirror in memory, read from it at init, is what the queue walks, so a record that releases nothing costs no
+ * store scan (a scan of the in-memory store copies the keys it covers).
  */
 final class ReleaseQueue {
     /** One held group: when it may leave, and with which history (role's history as of windowStart). */
     record Held(String key, long releaseAt, String groupId, boolean complete, String role, long windowStart) { }
 
+    /** The store's key order (UTF-8 bytes). */
+    private static final java.util.Comparator<String> STORE_ORDER = (a, b) ->
+            Arrays.compareUnsigned(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
+
     private KeyValueStore<String, String> store;
-    private Held head;          // the first held group when known; null = unknown, read the store
-    private boolean empty;      // known empty
+    private final TreeMap<String, Held> queue = new TreeMap<>(STORE_ORDER);
 
     void init(KeyValueStore<String, String> store) {
         this.store = store;
-        head = null;
-        empty = false;
+        queue.clear();
+        try (KeyValueIterator<String, String> it = store.all()) {
+            while (it.hasNext()) {
+                Held h = parse(it.next());
+                queue.put(h.key(), h);
+            }
+        }
     }
 
     void add(long releaseAt, String g, boolean complete, String role, long windowStart) {
-        store.put(StatsProcessor.pad(releaseAt) + "|" + g, (complete ? "1" : "0") + "|" + role + "|" + windowStart);
-        head = null;
-        empty = false;
+        String key = StatsProcessor.pad(releaseAt) + "|" + g, value = (complete ? "1" : "0") + "|" + role + "|" + windowStart;
+        store.put(key, value);
+        queue.put(key, parse(KeyValue.pair(key, value)));
     }
 
-    /** True when the queue's head, if known, cannot leave by {@code canLeave}: no need to scan. */
+    /** True when the queue is empty or its head cannot leave by {@code canLeave}. */
     boolean headBlocked(Predicate<Held> canLeave) {
-        return empty || head != null && !canLeave.test(head);
+        return queue.isEmpty() || !canLeave.test(queue.firstEntry().getValue());
     }
 
     /**
@@ -45,20 +57,13 @@ final class ReleaseQueue {
      */
     List<Held> takeReady(Predicate<Held> canLeave) {
         List<Held> ready = new ArrayList<>();
-        head = null;
-        empty = true;
-        try (KeyValueIterator<String, String> it = store.all()) {
-            while (it.hasNext()) {
-                Held h = parse(it.next());
-                if (!canLeave.test(h)) {
-                    head = h;
-                    empty = false;
-                    break;
-                }
-                ready.add(h);
-            }
+        for (Iterator<Held> it = queue.values().iterator(); it.hasNext(); ) {
+            Held h = it.next();
+            if (!canLeave.test(h)) break;
+            ready.add(h);
+            it.remove();
+            store.delete(h.key());
         }
-        for (Held h : ready) store.delete(h.key());
         return ready;
     }
 
