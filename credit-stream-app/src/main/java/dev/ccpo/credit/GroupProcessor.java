@@ -57,7 +57,7 @@ final class GroupProcessor implements Processor<byte[], byte[], Object, Object> 
     private KeyValueStore<String, Long> done;       // g -> stream time it was completed/expired (late records -> DLQ)
     private KeyValueStore<String, String> doneByTime; // streamTs|g -> "" : purges `done` by stream time (bounded)
     private final ReleaseQueue pending = new ReleaseQueue();
-    private KeyValueStore<String, String> recent;   // zero-padded emission seq -> JSON summary of a group
+    private final RecentGroups recent = new RecentGroups();  // the last 100 groups, for HTTP
     private KeyValueStore<String, RolloutHistory.Entry> stats;  // global: ccpo.rollout-stats read back (RolloutHistory)
     private int partition;
     // In memory, for wall-clock fallbacks only (never in a record): what the stream and the stats last did.
@@ -82,13 +82,10 @@ final class GroupProcessor implements Processor<byte[], byte[], Object, Object> 
         done = context.getStateStore(CreditTopology.DONE_STORE);
         doneByTime = context.getStateStore(CreditTopology.DONE_INDEX_STORE);
         pending.init(context.getStateStore(CreditTopology.PENDING_STORE));
-        recent = context.getStateStore(CreditTopology.RECENT_STORE);
+        recent.init(context.getStateStore(CreditTopology.RECENT_STORE));
         stats = context.getStateStore(CreditTopology.GLOBAL_STATS_STORE);
         partition = context.taskId().partition();
         lastStreamAdvanceWall = lastStatsProgressWall = context.currentSystemTimeMs();
-        try (KeyValueIterator<String, String> it = recent.reverseAll()) {
-            recentSeq = it.hasNext() ? Long.parseLong(it.next().key) + 1 : 0;  // continue after a restore
-        }
         context.schedule(Duration.ofMillis(s.punctuateMs()), PunctuationType.WALL_CLOCK_TIME, this::wallTick);
         context.schedule(Duration.ofMillis(s.punctuateMs()), PunctuationType.STREAM_TIME, now -> streamTick());
     }
@@ -188,13 +185,13 @@ final class GroupProcessor implements Processor<byte[], byte[], Object, Object> 
             dlq(rec, md, "group " + g + " was already emitted; late or duplicate record", "LateRecord");
             return;
         }
-        String invalid = isTraj ? validate(t, g) : validate(c, g);
+        Group grp = buffer.get(g);
+        String invalid = isTraj ? GroupChecks.invalid(t, g, grp, s.domains()) : GroupChecks.invalid(c, g, grp, s.domains());
         if (invalid != null) {
             dlq(rec, md, invalid, "Invalid");
             return;
         }
-        Group grp = buffer.get(g);
-        String mismatch = isTraj ? joinConflict(grp, t) : joinConflict(grp, c);
+        String mismatch = isTraj ? GroupChecks.joinConflict(grp, t) : GroupChecks.joinConflict(grp, c);
         if (mismatch != null) {
             dlq(rec, md, mismatch, "JoinMismatch");
             return;
@@ -210,66 +207,6 @@ final class GroupProcessor implements Processor<byte[], byte[], Object, Object> 
         else buffer.put(g, key, rec.value(), c);
         if (open.get(g) == null) open.put(g, rec.timestamp() + "," + ctx.currentSystemTimeMs());
         if (grp.complete()) hold(g, grp, true);
-    }
-
-    /** The contract's value domains (ValueDomains), then agreement with what the group already holds. */
-    private String validate(Trajectory t, String g) {
-        try {
-            ValueDomains.checkGroup(t.getGroupSize(), t.getGroupIndex());
-            s.domains().checkReward("reward", t.getReward());
-        } catch (RejectedRecordException e) {
-            return e.getMessage() + " in " + t.getTrajectoryId();
-        }
-        if (t.getTurns().isEmpty()) return "trajectory " + t.getTrajectoryId() + " has no turns";
-        if (t.getTrajectoryId().isEmpty() || t.getTrajectoryId().contains(SEP)) return "trajectoryId is empty or holds U+0001";
-        return sizeMismatch(g, t.getGroupSize(), t.getTopology());
-    }
-
-    private String validate(CounterfactualOutcome c, String g) {
-        try {
-            s.domains().check(c);
-        } catch (RejectedRecordException e) {
-            return e.getMessage() + " in " + c.getTrajectoryId();
-        }
-        if (c.getTrajectoryId().isEmpty() || c.getTrajectoryId().contains(SEP)) return "trajectoryId is empty or holds U+0001";
-        return sizeMismatch(g, c.getGroupSize(), c.getTopology());
-    }
-
-    /**
-     * Join integrity, by trajectory id: a second trajectory with an id the group already holds (at another index), a
-     * trajectory at an index taken by another id, or a counterfactual whose (trajectory id, group index) does not name
-     * a trajectory of the group (checked here when that trajectory is buffered, at {@link #hold} otherwise).
-     */
-    private static String joinConflict(Group grp, Trajectory t) {
-        for (Trajectory o : grp.trajs.values()) {
-            if (o.getGroupIndex() != t.getGroupIndex() && o.getTrajectoryId().equals(t.getTrajectoryId()))
-                return "trajectory id " + t.getTrajectoryId() + " at groupIndex " + t.getGroupIndex() + " is already in group "
-                        + t.getGroupId() + " at groupIndex " + o.getGroupIndex();
-        }
-        Trajectory same = grp.trajs.get(t.getGroupIndex());
-        if (same != null && !same.getTrajectoryId().equals(t.getTrajectoryId()))
-            return "groupIndex " + t.getGroupIndex() + " of group " + t.getGroupId() + " already holds trajectory "
-                    + same.getTrajectoryId() + ", not " + t.getTrajectoryId();
-        return null;
-    }
-
-    private static String joinConflict(Group grp, CounterfactualOutcome c) {
-        for (Trajectory t : grp.trajs.values()) {
-            boolean sameId = t.getTrajectoryId().equals(c.getTrajectoryId()), sameIdx = t.getGroupIndex() == c.getGroupIndex();
-            if (sameId != sameIdx)
-                return "counterfactual names trajectory " + c.getTrajectoryId() + " at groupIndex " + c.getGroupIndex()
-                        + " but group " + c.getGroupId() + " holds trajectory " + t.getTrajectoryId() + " at groupIndex "
-                        + t.getGroupIndex();
-        }
-        return null;
-    }
-
-    /** Every record of a group must agree on groupSize and topology with what is already buffered. */
-    private String sizeMismatch(String g, int size, Topology topo) {
-        Group grp = buffer.get(g);
-        if (grp.size >= 0 && grp.size != size) return "groupSize " + size + " differs from " + grp.size + " in group " + g;
-        if (grp.topology != null && grp.topology != topo) return "topology " + topo + " differs from " + grp.topology + " in group " + g;
-        return null;
     }
 
     /**
@@ -403,29 +340,8 @@ final class GroupProcessor implements Processor<byte[], byte[], Object, Object> 
         }
         counters.inc(complete ? "groups.complete" : "groups.incomplete");
         for (int i = 0; i < res.advantages().size(); i++) counters.inc("advantages");
-        recordRecent(g, complete, res.advantages());
+        recent.record(g, complete, res.advantages());
     }
-
-    private void recordRecent(String g, boolean complete, List<AgentAdvantage> advs) {
-        StringBuilder sb = new StringBuilder("{\"groupId\":\"").append(Json.escape(g)).append("\",\"complete\":")
-                .append(complete).append(",\"advantages\":[");
-        for (int i = 0; i < advs.size(); i++) {
-            AgentAdvantage a = advs.get(i);
-            if (i > 0) sb.append(',');
-            sb.append("{\"trajectoryId\":\"").append(Json.escape(a.getTrajectoryId())).append("\",\"agentId\":")
-                    .append(a.getAgentId()).append(",\"role\":\"").append(Json.escape(a.getRole()))
-                    .append("\",\"advantage\":").append(Json.num(a.getAdvantage())).append(",\"shapedReward\":")
-                    .append(Json.num(a.getShapedReward())).append('}');
-        }
-        sb.append("]}");
-        long seq = recentSeq++;
-        recent.put(StatsProcessor.pad(seq), sb.toString());
-        long old = seq - RECENT_KEEP;
-        recent.delete(old >= 0 ? StatsProcessor.pad(old) : String.format("%019d", old));  // the same keys as ever
-    }
-
-    static final int RECENT_KEEP = 100;
-    private long recentSeq;
 
     private void dlq(Record<byte[], byte[]> rec, RecordMetadata md, String reason, String code) {
         counters.inc("dlq." + code);
