@@ -2,35 +2,25 @@ package dev.ccpo.credit;
 
 import dev.ccpo.avro.AgentAdvantage;
 import dev.ccpo.avro.CounterfactualOutcome;
-import dev.ccpo.avro.DeadLetter;
-import dev.ccpo.avro.Topology;
 import dev.ccpo.avro.Trajectory;
-import dev.ccpo.avro.Turn;
-import dev.ccpo.credit.CreditMath.History;
 import dev.ccpo.credit.GroupBuffer.Group;
 import dev.ccpo.serde.AvroSerde;
-import dev.ccpo.serde.DeadLetterPublisher;
 import dev.ccpo.kafka.RejectedRecordException;
 import dev.ccpo.worker.ValueDomains;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
-import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * Buffers each group (trajectories + counterfactuals, both keyed by groupId, co-partitioned) in a
@@ -53,9 +43,8 @@ final class GroupProcessor implements Processor<byte[], byte[], Object, Object> 
     private final GroupBuffer buffer;   // g|T|idx -> trajectory, g|C|trajectoryId|agent -> counterfactual, decoded once
     private final CreditCounters counters;
     private ProcessorContext<Object, Object> ctx;
-    private KeyValueStore<String, String> open;     // g -> "firstStreamTs,firstWallMs"
-    private KeyValueStore<String, Long> done;       // g -> stream time it was completed/expired (late records -> DLQ)
-    private KeyValueStore<String, String> doneByTime; // streamTs|g -> "" : purges `done` by stream time (bounded)
+    private final GroupLedger ledger = new GroupLedger();  // open and done groups
+    private final DeadLetters dlq;
     private final ReleaseQueue pending = new ReleaseQueue();
     private final RecentGroups recent = new RecentGroups();  // the last 100 groups, for HTTP
     private KeyValueStore<String, RolloutHistory.Entry> stats;  // global: ccpo.rollout-stats read back (RolloutHistory)
@@ -72,15 +61,16 @@ final class GroupProcessor implements Processor<byte[], byte[], Object, Object> 
         this.cfSerde = cfSerde;
         this.buffer = new GroupBuffer(trajSerde, cfSerde, s.trajectoriesTopic(), s.counterfactualsTopic());
         this.counters = counters;
+        this.dlq = new DeadLetters(s, counters);
     }
 
     @Override
     public void init(ProcessorContext<Object, Object> context) {
         this.ctx = context;
         buffer.init(context.getStateStore(CreditTopology.BUFFER_STORE));
-        open = context.getStateStore(CreditTopology.OPEN_STORE);
-        done = context.getStateStore(CreditTopology.DONE_STORE);
-        doneByTime = context.getStateStore(CreditTopology.DONE_INDEX_STORE);
+        ledger.init(context.getStateStore(CreditTopology.OPEN_STORE), context.getStateStore(CreditTopology.DONE_STORE),
+                context.getStateStore(CreditTopology.DONE_INDEX_STORE));
+        dlq.init(context);
         pending.init(context.getStateStore(CreditTopology.PENDING_STORE));
         recent.init(context.getStateStore(CreditTopology.RECENT_STORE));
         stats = context.getStateStore(CreditTopology.GLOBAL_STATS_STORE);
@@ -93,24 +83,9 @@ final class GroupProcessor implements Processor<byte[], byte[], Object, Object> 
     /** Stream time: expire incomplete groups past group.grace.ms and forget emitted ids past dedup.retention.ms. */
     private void streamTick() {
         long now = ctx.currentStreamTimeMs();
-        List<String> expired = new ArrayList<>();
-        try (KeyValueIterator<String, String> it = open.all()) {
-            while (it.hasNext()) {
-                KeyValue<String, String> kv = it.next();
-                if (now - Long.parseLong(kv.value.split(",")[0]) > s.groupGraceMs()) expired.add(kv.key);
-            }
-        }
-        for (String g : expired) expire(g, "stream time");
+        for (String g : ledger.expired(now, s.groupGraceMs(), false)) expire(g, "stream time");
         long cutoff = now - s.stats().dedupRetentionMs();
-        if (cutoff <= 0) return;
-        List<String> old = new ArrayList<>();
-        try (KeyValueIterator<String, String> it = doneByTime.range("", StatsProcessor.pad(cutoff))) {
-            while (it.hasNext()) old.add(it.next().key);
-        }
-        for (String k : old) {
-            doneByTime.delete(k);
-            done.delete(k.substring(k.indexOf('|') + 1));
-        }
+        if (cutoff > 0) ledger.forgetDoneBefore(cutoff);
     }
 
     /**
@@ -120,14 +95,7 @@ final class GroupProcessor implements Processor<byte[], byte[], Object, Object> 
      */
     private void wallTick(long wallNow) {
         if (wallNow - lastStreamAdvanceWall > s.groupGraceMs()) {
-            List<String> expired = new ArrayList<>();
-            try (KeyValueIterator<String, String> it = open.all()) {
-                while (it.hasNext()) {
-                    KeyValue<String, String> kv = it.next();
-                    if (wallNow - Long.parseLong(kv.value.split(",")[1]) > s.groupGraceMs()) expired.add(kv.key);
-                }
-            }
-            for (String g : expired) expire(g, "wall clock, input stopped");
+            for (String g : ledger.expired(wallNow, s.groupGraceMs(), true)) expire(g, "wall clock, input stopped");
         }
         release(wallNow, true);
     }
@@ -178,34 +146,34 @@ final class GroupProcessor implements Processor<byte[], byte[], Object, Object> 
             }
             if (g == null) throw new IllegalArgumentException("null record");
         } catch (RuntimeException e) {
-            dlq(rec, md, "undecodable " + (isTraj ? "Trajectory" : "CounterfactualOutcome") + ": " + e.getMessage(), "Deserialization");
+            dlq.record(rec, md, "undecodable " + (isTraj ? "Trajectory" : "CounterfactualOutcome") + ": " + e.getMessage(), "Deserialization");
             return;
         }
-        if (done.get(g) != null) {
-            dlq(rec, md, "group " + g + " was already emitted; late or duplicate record", "LateRecord");
+        if (ledger.isDone(g)) {
+            dlq.record(rec, md, "group " + g + " was already emitted; late or duplicate record", "LateRecord");
             return;
         }
         Group grp = buffer.get(g);
         String invalid = isTraj ? GroupChecks.invalid(t, g, grp, s.domains()) : GroupChecks.invalid(c, g, grp, s.domains());
         if (invalid != null) {
-            dlq(rec, md, invalid, "Invalid");
+            dlq.record(rec, md, invalid, "Invalid");
             return;
         }
         String mismatch = isTraj ? GroupChecks.joinConflict(grp, t) : GroupChecks.joinConflict(grp, c);
         if (mismatch != null) {
-            dlq(rec, md, mismatch, "JoinMismatch");
+            dlq.record(rec, md, mismatch, "JoinMismatch");
             return;
         }
         key = isTraj ? GroupBuffer.trajKey(g, t.getGroupIndex()) : GroupBuffer.cfKey(g, c.getTrajectoryId(), c.getMaskedAgentId());
         if (grp.has(key)) {
             String id = isTraj ? t.getTrajectoryId() : c.getTrajectoryId() + " masked " + c.getMaskedAgentId();
             log.warn("duplicate {} {} in group {} ignored (dead-lettered)", isTraj ? "trajectory" : "counterfactual", id, g);
-            dlq(rec, md, "duplicate " + id, "Duplicate");
+            dlq.record(rec, md, "duplicate " + id, "Duplicate");
             return;
         }
         if (isTraj) buffer.put(g, key, rec.value(), t);
         else buffer.put(g, key, rec.value(), c);
-        if (open.get(g) == null) open.put(g, rec.timestamp() + "," + ctx.currentSystemTimeMs());
+        ledger.opened(g, rec.timestamp(), ctx.currentSystemTimeMs());
         if (grp.complete()) hold(g, grp, true);
     }
 
@@ -231,13 +199,11 @@ final class GroupProcessor implements Processor<byte[], byte[], Object, Object> 
                 why = "counterfactual for unseen trajectory " + idx + " (" + c.getTrajectoryId() + ") of group " + g
                         + " after grace: no trajectory of the group has that id and groupIndex";
             }
-            dlqRaw(g, t ? s.trajectoriesTopic() : s.counterfactualsTopic(), e.getValue().raw(), why, "Incomplete");
+            dlq.buffered(g, e.getValue(), why, "Incomplete");
         }
         buffer.retain(g, grp, keep);
-        open.delete(g);
         long now = ctx.currentStreamTimeMs();
-        done.put(g, now);
-        doneByTime.put(StatsProcessor.pad(now) + "|" + g, "");
+        ledger.completed(g, now);
         if (eps.isEmpty()) {
             counters.inc("groups.unusable");
             log.warn("group {} had nothing usable; dead-lettered", g);
@@ -343,28 +309,11 @@ final class GroupProcessor implements Processor<byte[], byte[], Object, Object> 
         recent.record(g, complete, res.advantages());
     }
 
-    private void dlq(Record<byte[], byte[]> rec, RecordMetadata md, String reason, String code) {
-        counters.inc("dlq." + code);
-        DeadLetter d = DeadLetterPublisher.of(md.topic(), md.partition(), md.offset(), rec.key(), rec.value(), reason,
-                code, s.applicationId());
-        log.warn("dead-lettering {}-{}@{}: {}", md.topic(), md.partition(), md.offset(), reason);
-        ctx.forward(new Record<>(rec.key(), d, rec.timestamp()));
-    }
-
     /** Every buffered record of a group to the DLQ with one reason (counted as groups.non-finite). */
     private void deadLetterGroup(String g, Group grp, String reason) {
         counters.inc("groups.non-finite");
         log.error("{}", reason);
-        for (GroupBuffer.Entry e : grp.entries.values())
-            dlqRaw(g, e.traj() != null ? s.trajectoriesTopic() : s.counterfactualsTopic(), e.raw(), reason, "NonFinite");
+        for (GroupBuffer.Entry e : grp.entries.values()) dlq.buffered(g, e, reason, "NonFinite");
         buffer.delete(g, grp);
-    }
-
-    private void dlqRaw(String g, String topic, byte[] value, String reason, String code) {
-        counters.inc("dlq." + code);
-        byte[] key = g.getBytes(StandardCharsets.UTF_8);
-        log.warn("dead-lettering from {}: {}", topic, reason);
-        DeadLetter d = DeadLetterPublisher.of(topic, -1, -1, key, value, reason, code, s.applicationId());
-        ctx.forward(new Record<>(key, d, ctx.currentStreamTimeMs()));
     }
 }
