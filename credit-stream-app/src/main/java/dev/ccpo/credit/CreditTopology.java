@@ -79,9 +79,11 @@ public final class CreditTopology {
         out.filter((k, v) -> v instanceof DeadLetter)
                 .map((k, v) -> KeyValue.pair((byte[]) k, (DeadLetter) v))
                 .to(s.dlqTopic(), Produced.with(Serdes.ByteArray(), deadLetters));
-        out.filter((k, v) -> v instanceof String)
-                .map((k, v) -> KeyValue.pair((String) k, (String) v))
-                .repartition(Repartitioned.with(Serdes.String(), Serdes.String()).withName(STATS_REPARTITION).withNumberOfPartitions(1))
+        // Stats messages cross the repartition topic as bytes, decoded in the stats task, which counts one it cannot
+        // read (stats.excluded) instead of failing in the source's deserializer.
+        out.filter((k, v) -> v instanceof StatsMessage)
+                .map((k, v) -> KeyValue.pair((String) k, ((StatsMessage) v).encode()))
+                .repartition(Repartitioned.with(Serdes.String(), Serdes.ByteArray()).withName(STATS_REPARTITION).withNumberOfPartitions(1))
                 .process(() -> new StatsProcessor(s, counters), org.apache.kafka.streams.kstream.Named.as("stats-processor"), STATS_STORE)
                 .to(s.statsTopic(), Produced.with(Serdes.String(), rolloutStats));
         return b.build();

@@ -29,7 +29,7 @@ import java.util.Map;
  * (read back from ccpo.rollout-stats through a global store), and emits one AgentAdvantage per
  * (trajectory, agent) normalized with the history as of the last window closed before the group's window.
  * Input is raw bytes so that undecodable records can be dead-lettered here. Output (to the topology's
- * splitter): AgentAdvantage (key groupId), DeadLetter (key bytes), stats messages (String, key role).
+ * splitter): AgentAdvantage (key groupId), DeadLetter (key bytes), StatsMessage (key role).
  * <p>Determinism: decisions that change a record use stream time; the wall clock only acts when the
  * input stops (grace expiry) or the stats stall (history.max.wait.ms), and both are logged and counted.
  */
@@ -120,7 +120,7 @@ final class GroupProcessor implements Processor<byte[], byte[], Object, Object> 
         // Watermark to the stats task, at most every tenth of a window of stream time (signals carry it too).
         if (lastSentWm == Long.MIN_VALUE || now >= lastSentWm + Math.max(1, s.stats().windowMs() / 10)) {
             lastSentWm = now;
-            ctx.forward(new Record<>("~wm", StatsMessage.watermark(partition, now).encode(), rec.timestamp()));
+            ctx.forward(new Record<>("~wm", StatsMessage.watermark(partition, now), rec.timestamp()));
         }
         release(ctx.currentSystemTimeMs(), false);
     }
@@ -219,7 +219,7 @@ final class GroupProcessor implements Processor<byte[], byte[], Object, Object> 
             }
         }
         lastSentWm = Math.max(lastSentWm, now);
-        ctx.forward(new Record<>(role, StatsMessage.signals(partition, now, eventTime, role, sig[0], sig[1], sig[2], g).encode(),
+        ctx.forward(new Record<>(role, StatsMessage.signals(partition, now, eventTime, role, sig[0], sig[1], sig[2], g),
                 eventTime));
         // Release point in this partition's stream time: its window end + grace (when every on-time group of
         // the window here has completed), or now for a late group. The queue order (releaseAt, groupId) is
