@@ -72,4 +72,17 @@ final class GroupChecks {
         if (grp.topology != null && grp.topology != topo) return "topology " + topo + " differs from " + grp.topology + " in group " + g;
         return null;
     }
+
+    /** Why a buffered record is left over when its group stops buffering (to the DLQ), or null when it is used. */
+    static String leftover(Group grp, String g, GroupBuffer.Entry e) {
+        if (e.traj() != null) {
+            int idx = e.traj().getGroupIndex();
+            return grp.usable(idx) ? null : "trajectory " + idx + " of group " + g + " lacks counterfactuals after grace";
+        }
+        CounterfactualOutcome c = e.cf();
+        int idx = c.getGroupIndex();
+        if (grp.usable(idx) && grp.paired(idx).get(c.getMaskedAgentId()) == c) return null;
+        return "counterfactual for unseen trajectory " + idx + " (" + c.getTrajectoryId() + ") of group " + g
+                + " after grace: no trajectory of the group has that id and groupIndex";
+    }
 }
