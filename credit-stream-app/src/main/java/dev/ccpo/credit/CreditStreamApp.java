@@ -5,6 +5,7 @@ import dev.ccpo.config.CommonKeys;
 import dev.ccpo.config.Config;
 import dev.ccpo.serde.RecordSerdes;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.slf4j.Logger;
@@ -36,16 +37,36 @@ public final class CreditStreamApp implements AutoCloseable {
                     CreditSettings.APPLICATION_ID, s.applicationId(), CreditSettings.LIVE_APPLICATION_ID, s.advantagesTopic(),
                     s.dlqTopic(), s.statsTopic(), CreditSettings.REPLAY);
         RecordSerdes serdes = RecordSerdes.fromConfig(config);
+        Properties p = streamsProperties(config, s);
+        streams = new KafkaStreams(CreditTopology.build(s, serdes.trajectory(), serdes.counterfactual(),
+                serdes.advantage(), serdes.deadLetter(), serdes.rolloutStats(), counters), p);
+        http = s.httpPort() > 0 ? new StatsServer(s, streams, counters) : null;
+    }
+
+    /**
+     * The Streams client's properties: kafka.* keys as given, over these defaults. Live: a transaction every 200 ms
+     * (latency). A replay reads a backlog, so it trades latency for throughput: two stream threads, a transaction per
+     * second, bigger polls, bigger producer batches. None of them changes a record (replays stay byte-identical).
+     */
+    static Properties streamsProperties(Config config, CreditSettings s) {
         Properties p = new Properties();
+        boolean replay = config.bool(CreditSettings.REPLAY);
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, replay ? 1000 : 200);
+        if (replay) {
+            p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 2);  // one waits on a transaction while the other processes
+            p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), 5000);
+            p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 20);
+            p.put(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), 256 * 1024);
+            // No compression: on a replay's profile, lz4's per-batch set-up (many small changelog batches) was a top
+            // frame, for nothing on a local broker; a remote one may pass --kafka.producer.compression.type=lz4.
+            p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "none");
+        }
         p.putAll(config.kafkaClientProperties());
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, s.applicationId());
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.string(CommonKeys.BOOTSTRAP_SERVERS));
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, config.string(CreditSettings.PROCESSING_GUARANTEE));
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, config.string(CreditSettings.AUTO_OFFSET_RESET));
-        p.putIfAbsent(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 200);
-        streams = new KafkaStreams(CreditTopology.build(s, serdes.trajectory(), serdes.counterfactual(),
-                serdes.advantage(), serdes.deadLetter(), serdes.rolloutStats(), counters), p);
-        http = s.httpPort() > 0 ? new StatsServer(s, streams, counters) : null;
+        return p;
     }
 
     /**

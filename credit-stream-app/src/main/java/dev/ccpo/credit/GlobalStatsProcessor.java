@@ -3,27 +3,23 @@ package dev.ccpo.credit;
 import dev.ccpo.avro.RolloutStats;
 import dev.ccpo.credit.CreditMath.History;
 import dev.ccpo.serde.AvroSerde;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
-import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Keeps ccpo.rollout-stats readable by every group task (a global store, also rebuilt through this
- * processor on restore): {@code s|role|windowEnd} -> the role's history after that window, and
- * {@code w|role} -> the role's stats watermark (closedThroughMs). Records without history fields
- * (other writers) are skipped: they cannot serve normalization.
+ * processor on restore), write-only: the layout and the reads are {@link RolloutHistory}'s. Records without
+ * history fields (other writers) are skipped: they cannot serve normalization.
  */
 final class GlobalStatsProcessor implements Processor<String, byte[], Void, Void> {
     private static final Logger log = LoggerFactory.getLogger(GlobalStatsProcessor.class);
     private final AvroSerde<RolloutStats> serde;
     private final String topic;
-    private KeyValueStore<String, String> store;
+    private KeyValueStore<String, RolloutHistory.Entry> store;
 
     private final String applicationId;
     private boolean foreignLogged;
@@ -58,29 +54,14 @@ final class GlobalStatsProcessor implements Processor<String, byte[], Void, Void
         if (r == null || r.getCreditHistory() == null || r.getClosedThroughMs() == null) return;
         String role = r.getRole();
         log.debug("global store: {} window end {} closedThrough {}", role, r.getWindowEndMs().toEpochMilli(), r.getClosedThroughMs());
-        store.put("s|" + role + "|" + StatsProcessor.pad(r.getWindowEndMs().toEpochMilli()),
-                enc(r.getCreditHistory()) + "/" + enc(r.getJointHistory()) + "/" + enc(r.getCounterfactualHistory()));
-        String w = store.get("w|" + role);
-        if (w == null || Long.parseLong(w) < r.getClosedThroughMs()) store.put("w|" + role, Long.toString(r.getClosedThroughMs()));
+        store.put(RolloutHistory.windowKey(role, r.getWindowEndMs().toEpochMilli()), new RolloutHistory.Entry(r.getClosedThroughMs(),
+                history(r.getCreditHistory()), history(r.getJointHistory()), history(r.getCounterfactualHistory())));
+        if (RolloutHistory.watermark(store, role) < r.getClosedThroughMs())
+            store.put(RolloutHistory.watermarkKey(role),
+                    new RolloutHistory.Entry(r.getClosedThroughMs(), History.EMPTY, History.EMPTY, History.EMPTY));
     }
 
-    private static String enc(dev.ccpo.avro.History h) {
-        return h == null ? "0,0.0,0.0" : h.getCount() + "," + h.getMean() + "," + h.getVariance();
-    }
-
-    /** The role's stats watermark: every window ending at or before it is closed and visible here. */
-    static long watermark(ReadOnlyKeyValueStore<String, String> store, String role) {
-        String w = store.get("w|" + role);
-        return w == null ? Long.MIN_VALUE : Long.parseLong(w);
-    }
-
-    /** {credit, joint, cf} history as of the last window ending at or before {@code atMs}; empty if none. */
-    static History[] historyAt(ReadOnlyKeyValueStore<String, String> store, String role, long atMs) {
-        try (KeyValueIterator<String, String> it = store.reverseRange("s|" + role + "|", "s|" + role + "|" + StatsProcessor.pad(atMs))) {
-            if (atMs < 0 || !it.hasNext()) return new History[]{History.EMPTY, History.EMPTY, History.EMPTY};
-            KeyValue<String, String> kv = it.next();
-            String[] p = kv.value.split("/");
-            return new History[]{GroupProcessor.parseHistory(p[0]), GroupProcessor.parseHistory(p[1]), GroupProcessor.parseHistory(p[2])};
-        }
+    private static History history(dev.ccpo.avro.History h) {
+        return h == null ? History.EMPTY : new History(h.getCount(), h.getMean(), h.getVariance());
     }
 }

@@ -57,6 +57,11 @@ public final class GroupCredit {
         return out;
     }
 
+    /** Event time of a group = max createdAt of its trajectories (no wall clock in records). */
+    static long eventTime(List<Episode> eps) {
+        return eps.stream().mapToLong(e -> e.trajectory().getCreatedAtMs().toEpochMilli()).max().orElseThrow();
+    }
+
     /** One usable episode: the trajectory and its counterfactuals keyed by masked agent id. */
     public record Episode(Trajectory trajectory, Map<Integer, CounterfactualOutcome> counterfactuals) { }
 

@@ -2,34 +2,18 @@ package dev.ccpo.credit;
 
 import dev.ccpo.avro.AgentAdvantage;
 import dev.ccpo.avro.CounterfactualOutcome;
-import dev.ccpo.avro.DeadLetter;
-import dev.ccpo.avro.Topology;
 import dev.ccpo.avro.Trajectory;
-import dev.ccpo.avro.Turn;
-import dev.ccpo.credit.CreditMath.History;
+import dev.ccpo.credit.GroupBuffer.Group;
 import dev.ccpo.serde.AvroSerde;
-import dev.ccpo.serde.DeadLetterPublisher;
-import dev.ccpo.kafka.RejectedRecordException;
-import dev.ccpo.worker.ValueDomains;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
-import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * Buffers each group (trajectories + counterfactuals, both keyed by groupId, co-partitioned) in a
@@ -38,55 +22,46 @@ import java.util.TreeMap;
  * (read back from ccpo.rollout-stats through a global store), and emits one AgentAdvantage per
  * (trajectory, agent) normalized with the history as of the last window closed before the group's window.
  * Input is raw bytes so that undecodable records can be dead-lettered here. Output (to the topology's
- * splitter): AgentAdvantage (key groupId), DeadLetter (key bytes), stats messages (String, key role).
+ * splitter): AgentAdvantage (key groupId), DeadLetter (key bytes), StatsMessage (key role).
  * <p>Determinism: decisions that change a record use stream time; the wall clock only acts when the
  * input stops (grace expiry) or the stats stall (history.max.wait.ms), and both are logged and counted.
  */
 final class GroupProcessor implements Processor<byte[], byte[], Object, Object> {
     private static final Logger log = LoggerFactory.getLogger(GroupProcessor.class);
-    static final String SEP = "\u0001";
+    static final String SEP = GroupBuffer.SEP;
 
     private final CreditSettings s;
     private final AvroSerde<Trajectory> trajSerde;
     private final AvroSerde<CounterfactualOutcome> cfSerde;
+    private final GroupBuffer buffer;   // g|T|idx -> trajectory, g|C|trajectoryId|agent -> counterfactual, decoded once
     private final CreditCounters counters;
     private ProcessorContext<Object, Object> ctx;
-    private KeyValueStore<String, byte[]> buffer;   // g|T|idx -> trajectory, g|C|trajectoryId|agent -> counterfactual
-    private KeyValueStore<String, String> open;     // g -> "firstStreamTs,firstWallMs"
-    private KeyValueStore<String, Long> done;       // g -> stream time it was completed/expired (late records -> DLQ)
-    private KeyValueStore<String, String> doneByTime; // streamTs|g -> "" : purges `done` by stream time (bounded)
-    private KeyValueStore<String, String> pending;  // releaseAt|g -> "complete|role|windowStart": the release queue
-    private KeyValueStore<String, String> recent;   // zero-padded emission seq -> JSON summary of a group
-    private KeyValueStore<String, String> stats;    // global: ccpo.rollout-stats read back (GlobalStatsProcessor)
+    private final GroupLedger ledger = new GroupLedger();  // open and done groups
+    private final DeadLetters dlq;
+    private final GroupRelease release;  // complete groups: signals to the stats task, release queue, advantages
     private int partition;
-    // In memory, for wall-clock fallbacks only (never in a record): what the stream and the stats last did.
-    private long lastSentWm = Long.MIN_VALUE, lastStreamTime = Long.MIN_VALUE, lastStreamAdvanceWall;
-    private long lastStatsWm = Long.MIN_VALUE, lastStatsProgressWall;
-    private final Map<String, Long> heldSinceWall = new java.util.HashMap<>();
+    private long lastStreamTime = Long.MIN_VALUE;
 
     GroupProcessor(CreditSettings s, AvroSerde<Trajectory> trajSerde, AvroSerde<CounterfactualOutcome> cfSerde,
                    CreditCounters counters) {
         this.s = s;
         this.trajSerde = trajSerde;
         this.cfSerde = cfSerde;
+        this.buffer = new GroupBuffer(trajSerde, cfSerde, s.trajectoriesTopic(), s.counterfactualsTopic());
         this.counters = counters;
+        this.dlq = new DeadLetters(s, counters);
+        this.release = new GroupRelease(s, counters, buffer, ledger, dlq);
     }
 
     @Override
     public void init(ProcessorContext<Object, Object> context) {
         this.ctx = context;
-        buffer = context.getStateStore(CreditTopology.BUFFER_STORE);
-        open = context.getStateStore(CreditTopology.OPEN_STORE);
-        done = context.getStateStore(CreditTopology.DONE_STORE);
-        doneByTime = context.getStateStore(CreditTopology.DONE_INDEX_STORE);
-        pending = context.getStateStore(CreditTopology.PENDING_STORE);
-        recent = context.getStateStore(CreditTopology.RECENT_STORE);
-        stats = context.getStateStore(CreditTopology.GLOBAL_STATS_STORE);
+        buffer.init(context.getStateStore(CreditTopology.BUFFER_STORE));
+        ledger.init(context.getStateStore(CreditTopology.OPEN_STORE), context.getStateStore(CreditTopology.DONE_STORE),
+                context.getStateStore(CreditTopology.DONE_INDEX_STORE));
+        dlq.init(context);
+        release.init(context);
         partition = context.taskId().partition();
-        lastStreamAdvanceWall = lastStatsProgressWall = context.currentSystemTimeMs();
-        try (KeyValueIterator<String, String> it = recent.reverseAll()) {
-            recentSeq = it.hasNext() ? Long.parseLong(it.next().key) + 1 : 0;  // continue after a restore
-        }
         context.schedule(Duration.ofMillis(s.punctuateMs()), PunctuationType.WALL_CLOCK_TIME, this::wallTick);
         context.schedule(Duration.ofMillis(s.punctuateMs()), PunctuationType.STREAM_TIME, now -> streamTick());
     }
@@ -94,24 +69,9 @@ final class GroupProcessor implements Processor<byte[], byte[], Object, Object> 
     /** Stream time: expire incomplete groups past group.grace.ms and forget emitted ids past dedup.retention.ms. */
     private void streamTick() {
         long now = ctx.currentStreamTimeMs();
-        List<String> expired = new ArrayList<>();
-        try (KeyValueIterator<String, String> it = open.all()) {
-            while (it.hasNext()) {
-                KeyValue<String, String> kv = it.next();
-                if (now - Long.parseLong(kv.value.split(",")[0]) > s.groupGraceMs()) expired.add(kv.key);
-            }
-        }
-        for (String g : expired) expire(g, "stream time");
+        for (String g : ledger.expired(now, s.groupGraceMs(), false)) expire(g, "stream time");
         long cutoff = now - s.stats().dedupRetentionMs();
-        if (cutoff <= 0) return;
-        List<String> old = new ArrayList<>();
-        try (KeyValueIterator<String, String> it = doneByTime.range("", StatsProcessor.pad(cutoff))) {
-            while (it.hasNext()) old.add(it.next().key);
-        }
-        for (String k : old) {
-            doneByTime.delete(k);
-            done.delete(k.substring(k.indexOf('|') + 1));
-        }
+        if (cutoff > 0) ledger.forgetDoneBefore(cutoff);
     }
 
     /**
@@ -120,25 +80,18 @@ final class GroupProcessor implements Processor<byte[], byte[], Object, Object> 
      * for history.max.wait.ms / 2 and the group waited history.max.wait.ms, with the history available.
      */
     private void wallTick(long wallNow) {
-        if (wallNow - lastStreamAdvanceWall > s.groupGraceMs()) {
-            List<String> expired = new ArrayList<>();
-            try (KeyValueIterator<String, String> it = open.all()) {
-                while (it.hasNext()) {
-                    KeyValue<String, String> kv = it.next();
-                    if (wallNow - Long.parseLong(kv.value.split(",")[1]) > s.groupGraceMs()) expired.add(kv.key);
-                }
-            }
-            for (String g : expired) expire(g, "wall clock, input stopped");
+        if (wallNow - release.lastStreamAdvanceWall() > s.groupGraceMs()) {
+            for (String g : ledger.expired(wallNow, s.groupGraceMs(), true)) expire(g, "wall clock, input stopped");
         }
-        release(wallNow, true);
+        release.release(wallNow, true);
     }
 
     private void expire(String g, String why) {
-        Group grp = load(g);
+        Group grp = buffer.get(g);
         counters.inc("groups.expired");
         log.warn("group {} incomplete after grace {} ms ({}): {} of {} trajectories buffered", g, s.groupGraceMs(), why,
                 grp.trajs.size(), grp.size);
-        hold(g, grp, false);
+        release.hold(g, grp, false);
     }
 
     @Override
@@ -148,14 +101,10 @@ final class GroupProcessor implements Processor<byte[], byte[], Object, Object> 
         long now = ctx.currentStreamTimeMs();
         if (now > lastStreamTime) {
             lastStreamTime = now;
-            lastStreamAdvanceWall = ctx.currentSystemTimeMs();
+            release.streamAdvanced(ctx.currentSystemTimeMs());
         }
-        // Watermark to the stats task, at most every tenth of a window of stream time (signals carry it too).
-        if (lastSentWm == Long.MIN_VALUE || now >= lastSentWm + Math.max(1, s.stats().windowMs() / 10)) {
-            lastSentWm = now;
-            ctx.forward(new Record<>("~wm", StatsMessage.watermark(partition, now).encode(), rec.timestamp()));
-        }
-        release(ctx.currentSystemTimeMs(), false);
+        release.maybeSendWatermark(now, rec.timestamp());
+        release.release(ctx.currentSystemTimeMs(), false);
     }
 
     private void handle(Record<byte[], byte[]> rec) {
@@ -179,362 +128,35 @@ final class GroupProcessor implements Processor<byte[], byte[], Object, Object> 
             }
             if (g == null) throw new IllegalArgumentException("null record");
         } catch (RuntimeException e) {
-            dlq(rec, md, "undecodable " + (isTraj ? "Trajectory" : "CounterfactualOutcome") + ": " + e.getMessage(), "Deserialization");
+            dlq.record(rec, md, "undecodable " + (isTraj ? "Trajectory" : "CounterfactualOutcome") + ": " + e.getMessage(), "Deserialization");
             return;
         }
-        if (done.get(g) != null) {
-            dlq(rec, md, "group " + g + " was already emitted; late or duplicate record", "LateRecord");
+        if (ledger.isDone(g)) {
+            dlq.record(rec, md, "group " + g + " was already emitted; late or duplicate record", "LateRecord");
             return;
         }
-        String invalid = isTraj ? validate(t, g) : validate(c, g);
+        Group grp = buffer.get(g);
+        String invalid = isTraj ? GroupChecks.invalid(t, g, grp, s.domains()) : GroupChecks.invalid(c, g, grp, s.domains());
         if (invalid != null) {
-            dlq(rec, md, invalid, "Invalid");
+            dlq.record(rec, md, invalid, "Invalid");
             return;
         }
-        Group grp0 = load(g);
-        String mismatch = isTraj ? joinConflict(grp0, t) : joinConflict(grp0, c);
+        String mismatch = isTraj ? GroupChecks.joinConflict(grp, t) : GroupChecks.joinConflict(grp, c);
         if (mismatch != null) {
-            dlq(rec, md, mismatch, "JoinMismatch");
+            dlq.record(rec, md, mismatch, "JoinMismatch");
             return;
         }
-        key = isTraj ? trajKey(g, t.getGroupIndex()) : cfKey(g, c.getTrajectoryId(), c.getMaskedAgentId());
-        if (buffer.get(key) != null) {
+        key = isTraj ? GroupBuffer.trajKey(g, t.getGroupIndex()) : GroupBuffer.cfKey(g, c.getTrajectoryId(), c.getMaskedAgentId());
+        if (grp.has(key)) {
             String id = isTraj ? t.getTrajectoryId() : c.getTrajectoryId() + " masked " + c.getMaskedAgentId();
             log.warn("duplicate {} {} in group {} ignored (dead-lettered)", isTraj ? "trajectory" : "counterfactual", id, g);
-            dlq(rec, md, "duplicate " + id, "Duplicate");
+            dlq.record(rec, md, "duplicate " + id, "Duplicate");
             return;
         }
-        buffer.put(key, rec.value());
-        if (open.get(g) == null) open.put(g, rec.timestamp() + "," + ctx.currentSystemTimeMs());
-        Group grp = load(g);
-        if (grp.complete()) hold(g, grp, true);
+        if (isTraj) buffer.put(g, key, rec.value(), t);
+        else buffer.put(g, key, rec.value(), c);
+        ledger.opened(g, rec.timestamp(), ctx.currentSystemTimeMs());
+        if (grp.complete()) release.hold(g, grp, true);
     }
 
-    /** The contract's value domains (ValueDomains), then agreement with what the group already holds. */
-    private String validate(Trajectory t, String g) {
-        try {
-            ValueDomains.checkGroup(t.getGroupSize(), t.getGroupIndex());
-            s.domains().checkReward("reward", t.getReward());
-        } catch (RejectedRecordException e) {
-            return e.getMessage() + " in " + t.getTrajectoryId();
-        }
-        if (t.getTurns().isEmpty()) return "trajectory " + t.getTrajectoryId() + " has no turns";
-        if (t.getTrajectoryId().isEmpty() || t.getTrajectoryId().contains(SEP)) return "trajectoryId is empty or holds U+0001";
-        return sizeMismatch(g, t.getGroupSize(), t.getTopology());
-    }
-
-    private String validate(CounterfactualOutcome c, String g) {
-        try {
-            s.domains().check(c);
-        } catch (RejectedRecordException e) {
-            return e.getMessage() + " in " + c.getTrajectoryId();
-        }
-        if (c.getTrajectoryId().isEmpty() || c.getTrajectoryId().contains(SEP)) return "trajectoryId is empty or holds U+0001";
-        return sizeMismatch(g, c.getGroupSize(), c.getTopology());
-    }
-
-    /**
-     * Join integrity, by trajectory id: a second trajectory with an id the group already holds (at another index), a
-     * trajectory at an index taken by another id, or a counterfactual whose (trajectory id, group index) does not name
-     * a trajectory of the group (checked here when that trajectory is buffered, at {@link #hold} otherwise).
-     */
-    private static String joinConflict(Group grp, Trajectory t) {
-        for (Trajectory o : grp.trajs.values()) {
-            if (o.getGroupIndex() != t.getGroupIndex() && o.getTrajectoryId().equals(t.getTrajectoryId()))
-                return "trajectory id " + t.getTrajectoryId() + " at groupIndex " + t.getGroupIndex() + " is already in group "
-                        + t.getGroupId() + " at groupIndex " + o.getGroupIndex();
-        }
-        Trajectory same = grp.trajs.get(t.getGroupIndex());
-        if (same != null && !same.getTrajectoryId().equals(t.getTrajectoryId()))
-            return "groupIndex " + t.getGroupIndex() + " of group " + t.getGroupId() + " already holds trajectory "
-                    + same.getTrajectoryId() + ", not " + t.getTrajectoryId();
-        return null;
-    }
-
-    private static String joinConflict(Group grp, CounterfactualOutcome c) {
-        for (Trajectory t : grp.trajs.values()) {
-            boolean sameId = t.getTrajectoryId().equals(c.getTrajectoryId()), sameIdx = t.getGroupIndex() == c.getGroupIndex();
-            if (sameId != sameIdx)
-                return "counterfactual names trajectory " + c.getTrajectoryId() + " at groupIndex " + c.getGroupIndex()
-                        + " but group " + c.getGroupId() + " holds trajectory " + t.getTrajectoryId() + " at groupIndex "
-                        + t.getGroupIndex();
-        }
-        return null;
-    }
-
-    /** Every record of a group must agree on groupSize and topology with what is already buffered. */
-    private String sizeMismatch(String g, int size, Topology topo) {
-        Group grp = load(g);
-        if (grp.size >= 0 && grp.size != size) return "groupSize " + size + " differs from " + grp.size + " in group " + g;
-        if (grp.topology != null && grp.topology != topo) return "topology " + topo + " differs from " + grp.topology + " in group " + g;
-        return null;
-    }
-
-    static String trajKey(String g, int idx) { return g + SEP + "T" + SEP + String.format("%06d", idx); }
-
-    /** Counterfactuals are buffered under the trajectory id they name, so one naming another id never takes a slot. */
-    static String cfKey(String g, String trajectoryId, int agent) {
-        return g + SEP + "C" + SEP + trajectoryId + SEP + String.format("%06d", agent);
-    }
-
-    /** What is buffered for one group: trajectories by groupIndex, counterfactuals by the trajectory id they name. */
-    private final class Group {
-        final TreeMap<Integer, Trajectory> trajs = new TreeMap<>();
-        final TreeMap<String, TreeMap<Integer, CounterfactualOutcome>> cfsById = new TreeMap<>();
-        final List<String> keys = new ArrayList<>();
-        final Map<String, byte[]> raw = new TreeMap<>();
-        final Map<String, CounterfactualOutcome> cfByKey = new TreeMap<>();
-        int size = -1;
-        Topology topology;
-
-        /** The counterfactuals paired with trajectory idx: those naming its id and its groupIndex, by masked agent. */
-        TreeMap<Integer, CounterfactualOutcome> paired(int idx) {
-            TreeMap<Integer, CounterfactualOutcome> m = new TreeMap<>();
-            Trajectory t = trajs.get(idx);
-            if (t == null) return m;
-            cfsById.getOrDefault(t.getTrajectoryId(), new TreeMap<>()).forEach((agent, c) -> {
-                if (c.getGroupIndex() == idx) m.put(agent, c);
-            });
-            return m;
-        }
-
-        boolean usable(int idx) {
-            Trajectory t = trajs.get(idx);
-            if (t == null) return false;
-            Map<Integer, CounterfactualOutcome> m = paired(idx);
-            if (t.getTopology() == Topology.THINK_REASON)
-                return m.values().stream().anyMatch(c -> "thinker".equals(c.getMaskedRole()));
-            return t.getTurns().stream().allMatch(turn -> m.containsKey(turn.getAgentId()));
-        }
-
-        boolean complete() {
-            if (size < 0 || trajs.size() != size) return false;
-            for (int i = 0; i < size; i++) if (!usable(i)) return false;
-            return true;
-        }
-    }
-
-    private Group load(String g) {
-        Group grp = new Group();
-        try (KeyValueIterator<String, byte[]> it = buffer.prefixScan(g + SEP, new StringSerializer())) {
-            while (it.hasNext()) {
-                KeyValue<String, byte[]> kv = it.next();
-                String[] parts = kv.key.substring(g.length() + 1).split(SEP);
-                grp.keys.add(kv.key);
-                grp.raw.put(kv.key, kv.value);
-                if (parts[0].equals("T")) {
-                    Trajectory t = trajSerde.deserialize(s.trajectoriesTopic(), kv.value);
-                    grp.trajs.put(Integer.parseInt(parts[1]), t);
-                    grp.size = t.getGroupSize();
-                    grp.topology = t.getTopology();
-                } else {
-                    CounterfactualOutcome c = cfSerde.deserialize(s.counterfactualsTopic(), kv.value);
-                    grp.cfsById.computeIfAbsent(c.getTrajectoryId(), k -> new TreeMap<>()).put(c.getMaskedAgentId(), c);
-                    grp.cfByKey.put(kv.key, c);
-                    grp.size = c.getGroupSize();
-                    grp.topology = c.getTopology();
-                }
-            }
-        }
-        return grp;
-    }
-
-    /**
-     * A group is done buffering (complete, or expired with what it has): leftovers go to the DLQ, the
-     * usable episodes stay buffered, their raw signals go to the stats task, and the group waits in
-     * {@code pending} (ordered by window start, then id) for the stats of the windows before it.
-     */
-    private void hold(String g, Group grp, boolean complete) {
-        List<GroupCredit.Episode> eps = usable(grp);
-        for (String k : grp.keys) {
-            boolean t = k.startsWith(g + SEP + "T");
-            String why;
-            if (t) {
-                int idx = Integer.parseInt(k.substring(g.length() + 1).split(SEP)[1]);
-                if (grp.usable(idx)) continue;
-                why = "trajectory " + idx + " of group " + g + " lacks counterfactuals after grace";
-            } else {
-                CounterfactualOutcome c = grp.cfByKey.get(k);
-                int idx = c.getGroupIndex();
-                if (grp.usable(idx) && grp.paired(idx).get(c.getMaskedAgentId()) == c) continue;
-                why = "counterfactual for unseen trajectory " + idx + " (" + c.getTrajectoryId() + ") of group " + g
-                        + " after grace: no trajectory of the group has that id and groupIndex";
-            }
-            dlqRaw(g, t ? s.trajectoriesTopic() : s.counterfactualsTopic(), grp.raw.get(k), why, "Incomplete");
-            buffer.delete(k);
-        }
-        open.delete(g);
-        long now = ctx.currentStreamTimeMs();
-        done.put(g, now);
-        doneByTime.put(StatsProcessor.pad(now) + "|" + g, "");
-        if (eps.isEmpty()) {
-            counters.inc("groups.unusable");
-            log.warn("group {} had nothing usable; dead-lettered", g);
-            return;
-        }
-        long eventTime = eventTime(eps);
-        String role = GroupCredit.role(grp.topology);
-        Stat[] sig = GroupCredit.rawSignals(eps);
-        for (Stat x : sig) {
-            if (!Double.isFinite(x.mean()) || !Double.isFinite(x.m2())) {  // never folded into the history
-                deadLetterGroup(g, grp, "group " + g + " has non-finite credit signals " + x.encode() + "; not counted, not credited");
-                return;
-            }
-        }
-        lastSentWm = Math.max(lastSentWm, now);
-        ctx.forward(new Record<>(role, StatsMessage.signals(partition, now, eventTime, role, sig[0], sig[1], sig[2], g).encode(),
-                eventTime));
-        // Release point in this partition's stream time: its window end + grace (when every on-time group of
-        // the window here has completed), or now for a late group. The queue order (releaseAt, groupId) is
-        // thus fixed by this partition's own records, so the output order does not depend on when the
-        // stats arrive from the other partitions.
-        long ws = s.stats().windowStart(eventTime);
-        long releaseAt = Math.max(ws + s.stats().windowMs() + s.stats().graceMs(), now);
-        pending.put(StatsProcessor.pad(releaseAt) + "|" + g, (complete ? "1" : "0") + "|" + role + "|" + ws);
-        heldSinceWall.put(g, ctx.currentSystemTimeMs());
-        counters.inc("groups.held");
-    }
-
-    private static List<GroupCredit.Episode> usable(Group grp) {
-        List<GroupCredit.Episode> eps = new ArrayList<>();
-        for (var e : grp.trajs.entrySet()) {
-            if (grp.usable(e.getKey())) eps.add(new GroupCredit.Episode(e.getValue(), grp.paired(e.getKey())));
-        }
-        return eps;
-    }
-
-    /** Event time of a group = max createdAt of its trajectories (no wall clock in records). */
-    private static long eventTime(List<GroupCredit.Episode> eps) {
-        return eps.stream().mapToLong(e -> e.trajectory().getCreatedAtMs().toEpochMilli()).max().orElseThrow();
-    }
-
-    /**
-     * Emits held groups strictly in queue order (releaseAt, groupId), each once this partition's stream
-     * time reached its releaseAt and its role's stats watermark reached its window start; stops at the
-     * first that is not ready. On a wall tick, when the stats or this partition's input have stalled for
-     * history.max.wait.ms / 2,
-     * a group held for history.max.wait.ms goes out with the history available (logged, counted).
-     */
-    private void release(long wallNow, boolean tick) {
-        long wm = Math.max(GlobalStatsProcessor.watermark(stats, GroupCredit.THINKER_ROLE),
-                GlobalStatsProcessor.watermark(stats, GroupCredit.VOTER_ROLE));
-        boolean advanced = wm != lastStatsWm;
-        if (advanced) {
-            lastStatsWm = wm;
-            lastStatsProgressWall = wallNow;
-        }
-        // Input stopped: the stats have not moved, or this partition's stream time has not, for max wait / 2.
-        boolean stalled = wallNow - lastStatsProgressWall > s.stats().maxWaitMs() / 2
-                || wallNow - lastStreamAdvanceWall > s.stats().maxWaitMs() / 2;
-        long streamNow = ctx.currentStreamTimeMs();
-        List<String[]> ready = new ArrayList<>();
-        try (KeyValueIterator<String, String> it = pending.all()) {
-            while (it.hasNext()) {
-                KeyValue<String, String> kv = it.next();
-                int bar = kv.key.indexOf('|');
-                long releaseAt = Long.parseLong(kv.key.substring(0, bar));
-                String g = kv.key.substring(bar + 1);
-                String[] v = kv.value.split("\\|");
-                long ws = Long.parseLong(v[2]);
-                boolean ok = releaseAt <= streamNow && GlobalStatsProcessor.watermark(stats, v[1]) >= ws;
-                boolean timedOut = !ok && tick && stalled
-                        && wallNow - heldSinceWall.getOrDefault(g, lastStatsProgressWall) > s.stats().maxWaitMs();
-                if (!ok && !timedOut) break;
-                ready.add(new String[]{kv.key, g, v[0], v[1], v[2], ok ? "" : "timeout"});
-            }
-        }
-        for (String[] r : ready) {
-            if (!r[5].isEmpty()) {
-                counters.inc("groups.history-timeout");
-                log.warn("group {} (window start {}) not releasable after {} ms and the stats stalled; emitted with the "
-                        + "history available", r[1], r[4], s.stats().maxWaitMs());
-            }
-            pending.delete(r[0]);
-            heldSinceWall.remove(r[1]);
-            emit(r[1], load(r[1]), r[2].equals("1"), r[3], Long.parseLong(r[4]));
-        }
-    }
-
-    /** Computes and forwards the advantages of a held group with the history as of its window start. */
-    private void emit(String g, Group grp, boolean complete, String role, long windowStart) {
-        List<GroupCredit.Episode> eps = usable(grp);
-        for (String k : grp.keys) buffer.delete(k);
-        if (eps.isEmpty()) {  // cannot happen (held groups keep only usable episodes); never silently
-            counters.inc("groups.unusable");
-            log.error("held group {} lost its episodes", g);
-            return;
-        }
-        var hist = GroupCredit.historyMap(role, GlobalStatsProcessor.historyAt(stats, role, windowStart));
-        log.debug("emit group {} window start {} with {} history {}", g, windowStart, role, hist);
-        GroupCredit.Result res = GroupCredit.compute(eps, complete, hist, s.rule());
-        for (AgentAdvantage a : res.advantages()) {
-            try {
-                ValueDomains.checkAdvantage(a.getAdvantage());
-            } catch (RejectedRecordException e) {  // never published: the learner would train on it
-                deadLetterGroup(g, grp, "group " + g + ": trajectory " + a.getTrajectoryId() + " agent " + a.getAgentId()
-                        + ": " + e.getMessage() + " (history " + hist + "); group not credited");
-                return;
-            }
-        }
-        Instant eventTime = Instant.ofEpochMilli(eventTime(eps));
-        for (AgentAdvantage a : res.advantages()) {
-            a.setCreatedAtMs(eventTime);
-            ctx.forward(new Record<>(g, a, eventTime.toEpochMilli()));
-        }
-        counters.inc(complete ? "groups.complete" : "groups.incomplete");
-        for (int i = 0; i < res.advantages().size(); i++) counters.inc("advantages");
-        recordRecent(g, complete, res.advantages());
-    }
-
-    static History parseHistory(String v) {
-        String[] p = v.split(",");
-        return new History(Long.parseLong(p[0]), Double.parseDouble(p[1]), Double.parseDouble(p[2]));
-    }
-
-    private void recordRecent(String g, boolean complete, List<AgentAdvantage> advs) {
-        StringBuilder sb = new StringBuilder("{\"groupId\":\"").append(Json.escape(g)).append("\",\"complete\":")
-                .append(complete).append(",\"advantages\":[");
-        for (int i = 0; i < advs.size(); i++) {
-            AgentAdvantage a = advs.get(i);
-            if (i > 0) sb.append(',');
-            sb.append("{\"trajectoryId\":\"").append(Json.escape(a.getTrajectoryId())).append("\",\"agentId\":")
-                    .append(a.getAgentId()).append(",\"role\":\"").append(Json.escape(a.getRole()))
-                    .append("\",\"advantage\":").append(Json.num(a.getAdvantage())).append(",\"shapedReward\":")
-                    .append(Json.num(a.getShapedReward())).append('}');
-        }
-        sb.append("]}");
-        long seq = recentSeq++;
-        recent.put(String.format("%019d", seq), sb.toString());
-        recent.delete(String.format("%019d", seq - RECENT_KEEP));
-    }
-
-    static final int RECENT_KEEP = 100;
-    private long recentSeq;
-
-    private void dlq(Record<byte[], byte[]> rec, RecordMetadata md, String reason, String code) {
-        counters.inc("dlq." + code);
-        DeadLetter d = DeadLetterPublisher.of(md.topic(), md.partition(), md.offset(), rec.key(), rec.value(), reason,
-                code, s.applicationId());
-        log.warn("dead-lettering {}-{}@{}: {}", md.topic(), md.partition(), md.offset(), reason);
-        ctx.forward(new Record<>(rec.key(), d, rec.timestamp()));
-    }
-
-    /** Every buffered record of a group to the DLQ with one reason (counted as groups.non-finite). */
-    private void deadLetterGroup(String g, Group grp, String reason) {
-        counters.inc("groups.non-finite");
-        log.error("{}", reason);
-        for (String k : grp.keys) {
-            boolean t = k.startsWith(g + SEP + "T");
-            dlqRaw(g, t ? s.trajectoriesTopic() : s.counterfactualsTopic(), grp.raw.get(k), reason, "NonFinite");
-            buffer.delete(k);
-        }
-    }
-
-    private void dlqRaw(String g, String topic, byte[] value, String reason, String code) {
-        counters.inc("dlq." + code);
-        byte[] key = g.getBytes(StandardCharsets.UTF_8);
-        log.warn("dead-lettering from {}: {}", topic, reason);
-        DeadLetter d = DeadLetterPublisher.of(topic, -1, -1, key, value, reason, code, s.applicationId());
-        ctx.forward(new Record<>(key, d, ctx.currentStreamTimeMs()));
-    }
 }

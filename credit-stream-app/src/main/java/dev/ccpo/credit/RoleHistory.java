@@ -55,7 +55,10 @@ record RoleHistory(History[] ema, List<Stat[]> windows) {
         String[] parts = s.split(";");
         String[] e = parts[0].split("/");
         History[] h = new History[3];
-        for (int i = 0; i < 3; i++) h[i] = GroupProcessor.parseHistory(e[i]);
+        for (int i = 0; i < 3; i++) {
+            String[] p = e[i].split(",");
+            h[i] = new History(Long.parseLong(p[0]), Double.parseDouble(p[1]), Double.parseDouble(p[2]));
+        }
         List<Stat[]> l = new ArrayList<>();
         for (int j = 1; j < parts.length; j++) {
             String[] w = parts[j].split("/");

@@ -1,7 +1,12 @@
 package dev.ccpo.credit;
 
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
 /**
- * Internal record on the single-partition stats repartition topic (String value, tab separated).
+ * Internal record on the single-partition stats repartition topic, in a fixed binary form (internal, not a topic
+ * contract; {@link #encode}).
  * Every message carries its source partition and that partition's stream time (its watermark) at
  * emission, so the stats processor can close windows on the minimum over all input partitions and
  * decide lateness from the source's own order: both are then independent of how the partitions'
@@ -23,16 +28,40 @@ record StatsMessage(char kind, int partition, long watermarkMs, long eventTimeMs
         return new StatsMessage('S', partition, wm, eventTimeMs, role, credit, joint, cf, groupId);
     }
 
-    String encode() {
-        // groupId last: it is the only free-form field, so split(limit) keeps any tab inside it.
-        return kind + "\t" + partition + "\t" + watermarkMs + "\t" + eventTimeMs + "\t" + role + "\t" + credit.encode()
-                + "\t" + joint.encode() + "\t" + counterfactual.encode() + "\t" + groupId;
+    /**
+     * kind (1 byte), partition (int), watermarkMs, eventTimeMs (longs), role (int length + UTF-8), credit, joint,
+     * counterfactual (count long, mean double, m2 double each: exact), groupId (int length + UTF-8); big-endian.
+     */
+    byte[] encode() {
+        byte[] r = role.getBytes(StandardCharsets.UTF_8), g = groupId.getBytes(StandardCharsets.UTF_8);
+        ByteBuffer b = ByteBuffer.allocate(1 + 4 + 8 + 8 + 4 + r.length + 3 * 24 + 4 + g.length);
+        b.put((byte) kind).putInt(partition).putLong(watermarkMs).putLong(eventTimeMs).putInt(r.length).put(r);
+        for (Stat x : new Stat[]{credit, joint, counterfactual}) b.putLong(x.count()).putDouble(x.mean()).putDouble(x.m2());
+        return b.putInt(g.length).put(g).array();
     }
 
-    static StatsMessage decode(String s) {
-        String[] p = s.split("\t", 9);
-        if (p.length != 9) throw new IllegalArgumentException("malformed stats message: " + s);
-        return new StatsMessage(p[0].charAt(0), Integer.parseInt(p[1]), Long.parseLong(p[2]), Long.parseLong(p[3]), p[4],
-                Stat.decode(p[5]), Stat.decode(p[6]), Stat.decode(p[7]), p[8]);
+    /** The message, or IllegalArgumentException when the bytes are not one (the stats task counts it excluded). */
+    static StatsMessage decode(byte[] bytes) {
+        try {
+            ByteBuffer b = ByteBuffer.wrap(bytes);
+            char kind = (char) b.get();
+            if (kind != 'S' && kind != 'W') throw new IllegalArgumentException("unknown kind " + (int) kind);
+            int partition = b.getInt();
+            long wm = b.getLong(), eventTime = b.getLong();
+            String role = string(b);
+            Stat[] st = new Stat[3];
+            for (int i = 0; i < 3; i++) st[i] = new Stat(b.getLong(), b.getDouble(), b.getDouble());
+            String groupId = string(b);
+            if (b.hasRemaining()) throw new IllegalArgumentException(b.remaining() + " bytes after the message");
+            return new StatsMessage(kind, partition, wm, eventTime, role, st[0], st[1], st[2], groupId);
+        } catch (BufferUnderflowException | NegativeArraySizeException | NullPointerException e) {
+            throw new IllegalArgumentException("malformed stats message (" + (bytes == null ? "null" : bytes.length + " bytes") + ")", e);
+        }
+    }
+
+    private static String string(ByteBuffer b) {
+        byte[] s = new byte[b.getInt()];
+        b.get(s);
+        return new String(s, StandardCharsets.UTF_8);
     }
 }

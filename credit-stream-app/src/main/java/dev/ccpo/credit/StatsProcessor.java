@@ -30,7 +30,7 @@ import java.util.TreeMap;
  * (merged at close in groupId order, so the result does not depend on arrival order);
  * {@code c} -> closedThrough; {@code h|role} -> RoleHistory.
  */
-final class StatsProcessor implements Processor<String, String, String, RolloutStats> {
+final class StatsProcessor implements Processor<String, byte[], String, RolloutStats> {
     private static final Logger log = LoggerFactory.getLogger(StatsProcessor.class);
     /** Record header on ccpo.rollout-stats carrying the writing application.id. */
     static final String WRITER_HEADER = "ccpo-stats-writer";
@@ -67,17 +67,20 @@ final class StatsProcessor implements Processor<String, String, String, RolloutS
         context.schedule(Duration.ofMillis(s.punctuateMs()), PunctuationType.WALL_CLOCK_TIME, this::closeWindows);
     }
 
-    static String pad(long v) { return String.format("%019d", Math.max(0, v)); }
+    static String pad(long v) {
+        String d = Long.toString(Math.max(0, v));
+        return "0".repeat(19 - d.length()) + d;
+    }
 
     @Override
-    public void process(Record<String, String> rec) {
+    public void process(Record<String, byte[]> rec) {
         StatsMessage m;
         try {
             m = StatsMessage.decode(rec.value());
         } catch (RuntimeException e) {  // only this app writes the topic: a bad message is a bug, but never fatal
             counters.inc("stats.malformed");
             counters.inc(EXCLUDED);
-            log.error("malformed internal stats message ignored: {}", rec.value(), e);
+            log.error("malformed internal stats message ignored ({} bytes)", rec.value() == null ? 0 : rec.value().length, e);
             return;
         }
         if (m.partition() < 0 || m.partition() >= st.inputPartitions()) {
@@ -88,7 +91,7 @@ final class StatsProcessor implements Processor<String, String, String, RolloutS
             return;
         }
         String pk = "p|" + m.partition();
-        if (log.isDebugEnabled() && store.get(pk) == null) log.debug("first stats message from partition {}: {}", m.partition(), rec.value());
+        if (log.isDebugEnabled() && store.get(pk) == null) log.debug("first stats message from partition {}: {}", m.partition(), m);
         String old = store.get(pk);
         if (old == null || Long.parseLong(old) < m.watermarkMs()) {
             store.put(pk, Long.toString(m.watermarkMs()));

@@ -79,20 +79,20 @@ final class StatsServer {
         root.put("state", streams.state().toString());
         // Per role: stats watermark and the history after each of the latest closed windows (global store).
         ObjectNode roles = root.putObject("roles");
-        ReadOnlyKeyValueStore<String, String> h = store(CreditTopology.GLOBAL_STATS_STORE);
-        try (KeyValueIterator<String, String> it = h.reverseAll()) {
+        ReadOnlyKeyValueStore<String, RolloutHistory.Entry> h = store(CreditTopology.GLOBAL_STATS_STORE);
+        try (KeyValueIterator<String, RolloutHistory.Entry> it = h.reverseAll()) {
             while (it.hasNext()) {
-                KeyValue<String, String> kv = it.next();
+                KeyValue<String, RolloutHistory.Entry> kv = it.next();
                 String[] k = kv.key.split("\\|");
                 ObjectNode r = roles.has(k[1]) ? (ObjectNode) roles.get(k[1]) : roles.putObject(k[1]);
-                if (k[0].equals("w")) { r.put("closedThroughMs", Long.parseLong(kv.value)); continue; }
+                if (k[0].equals("w")) { r.put("closedThroughMs", kv.value.closedThroughMs()); continue; }
                 ArrayNode w = r.has("windows") ? (ArrayNode) r.get("windows") : r.putArray("windows");
                 if (w.size() >= 10) continue;
                 ObjectNode e = w.addObject().put("windowEndMs", Long.parseLong(k[2]));
-                String[] p = kv.value.split("/");
+                CreditMath.History[] p = kv.value.histories();
                 String[] names = {"credit", "joint", "counterfactual"};
                 for (int i = 0; i < 3; i++) {
-                    CreditMath.History x = GroupProcessor.parseHistory(p[i]);
+                    CreditMath.History x = p[i];
                     e.putObject(names[i]).put("count", x.count()).put("mean", x.mean()).put("std", x.std());
                 }
             }

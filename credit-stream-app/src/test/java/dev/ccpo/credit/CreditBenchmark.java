@@ -3,30 +3,103 @@ package dev.ccpo.credit;
 import dev.ccpo.infra.LocalCluster;
 import dev.ccpo.serde.HttpSchemaRegistryClient;
 import dev.ccpo.serde.RecordSerdes;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 /**
- * Throughput of the credit topology on a real local broker: produces N synthetic THINK_REASON groups
- * (G = 4, then a heartbeat per partition so every window closes by stream time), runs the app from the
- * earliest offsets through the whole topology (windowed stats included), and prints advantages/s until all are read.
- * Usage: CreditBenchmark [groups=2000]
+ * Throughput of the credit app against a raw loopback, in one process and one run, on one local broker.
+ * Input: N synthetic THINK_REASON groups of G trajectories (each with its Thinker-masked counterfactual), then a
+ * heartbeat per partition, so every window closes by stream time.
+ * <ol>
+ *   <li>raw: the same records (same keys, sizes, partitions) produced to a fresh topic and consumed back
+ *       (read_committed) with plain clients, timed from the first send to the last record read;</li>
+ *   <li>credit: the app as a replay ({@code --replay=true}, its defaults) from the earliest offsets
+ *       (exactly_once_v2, default windows), timed from its start to the last advantage read (read_committed),
+ *       app start-up included.</li>
+ * </ol>
+ * Prints one final line {@code advantages/s <A> raw records/s <B> ratio <A/B>}.
+ * Usage: CreditBenchmark [groups=10000] [G=8] [app args, e.g. --replay=true]
  */
 public final class CreditBenchmark {
     public static void main(String[] args) throws Exception {
-        int groups = args.length > 0 ? Integer.parseInt(args[0]) : 2000;
-        int g = 4;
+        int groups = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
+        int g = args.length > 1 ? Integer.parseInt(args[1]) : 8;
+        List<String> appArgs = new ArrayList<>(List.of("--replay=true", "--application.id=ccpo-credit-bench", "--http.port=0"));
+        for (int i = 2; i < args.length; i++) appArgs.add(args[i]);
         try (LocalCluster cluster = LocalCluster.start()) {
             CreditStreamAppIT.cluster = cluster;
             RecordSerdes serdes = new RecordSerdes(new HttpSchemaRegistryClient(cluster.registryUrl(), ""));
             CreditStreamAppIT.produceSyntheticGroups(cluster, serdes, "ccpo.trajectories", "ccpo.counterfactuals", groups, g, 42);
+            double raw = rawLoopback(cluster, List.of("ccpo.trajectories", "ccpo.counterfactuals"));
             int expected = groups * g * 2;
             long t0 = System.nanoTime();
-            try (CreditStreamApp app = CreditStreamAppIT.app("--application.id=ccpo-credit-bench", "--http.port=0")) {
-                int got = CreditStreamAppIT.readAll("ccpo.advantages", expected, java.time.Duration.ofMinutes(5)).size();
+            double adv;
+            try (CreditStreamApp app = CreditStreamAppIT.app(appArgs.toArray(String[]::new))) {
+                Thread progress = new Thread(() -> {  // where the time goes: held vs emitted over time
+                    try {
+                        while (true) {
+                            Thread.sleep(2000);
+                            System.out.printf("  %.0f s: %s%n", (System.nanoTime() - t0) / 1e9, app.counters().snapshot());
+                        }
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }, "bench-progress");
+                progress.setDaemon(true);
+                progress.start();
+                int got = CreditStreamAppIT.readAll("ccpo.advantages.ccpo-credit-bench", expected, Duration.ofMinutes(10)).size();
                 double s = (System.nanoTime() - t0) / 1e9;
-                System.out.printf("CreditBenchmark: %d groups, %d advantages in %.2f s (incl. app start-up) = %.0f advantages/s%n",
-                        groups, got, s, got / s);
+                adv = got / s;
+                System.out.printf("credit: %d groups (G=%d), %d advantages in %.2f s (incl. app start-up) = %.0f advantages/s; %s%n",
+                        groups, g, got, s, adv, app.counters().snapshot());
                 if (got != expected) throw new IllegalStateException("read " + got + " advantages, expected " + expected);
             }
+            System.out.printf("advantages/s %.0f raw records/s %.0f ratio %.3f%n", adv, raw, adv / raw);
+        }
+    }
+
+    /** Copies the input's records (bytes, keys, partitions) to a fresh topic while a plain consumer reads them back. */
+    static double rawLoopback(LocalCluster cluster, List<String> topics) throws Exception {
+        List<ConsumerRecord<byte[], byte[]>> recs = new ArrayList<>();
+        for (String t : topics) recs.addAll(CreditStreamAppIT.readAll(t, Integer.MAX_VALUE, Duration.ofSeconds(5)).stream()
+                .filter(r -> r.value() != null).toList());
+        int parts = recs.stream().mapToInt(ConsumerRecord::partition).max().orElse(0) + 1;
+        String topic = "bench.raw";
+        cluster.createTopic(topic, parts, Map.of());
+        Map<String, Object> cp = new HashMap<>(cluster.kafkaProps());
+        cp.put("group.id", "bench-raw");
+        cp.put("isolation.level", "read_committed");
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(cp, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+             KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(cluster.kafkaProps(), new ByteArraySerializer(), new ByteArraySerializer())) {
+            List<TopicPartition> tps = new ArrayList<>();
+            for (int i = 0; i < parts; i++) tps.add(new TopicPartition(topic, i));
+            c.assign(tps);
+            c.seekToBeginning(tps);
+            c.poll(Duration.ZERO);
+            long t0 = System.nanoTime();
+            CompletableFuture<Void> sent = CompletableFuture.runAsync(() -> {
+                for (ConsumerRecord<byte[], byte[]> r : recs)
+                    p.send(new ProducerRecord<>(topic, r.partition(), r.timestamp(), r.key(), r.value()));
+                p.flush();
+            });
+            int n = 0;
+            while (n < recs.size()) n += c.poll(Duration.ofMillis(100)).count();
+            sent.get();
+            double s = (System.nanoTime() - t0) / 1e9;
+            System.out.printf("raw: %d records produced and consumed in %.2f s = %.0f records/s%n", n, s, n / s);
+            return n / s;
         }
     }
 }

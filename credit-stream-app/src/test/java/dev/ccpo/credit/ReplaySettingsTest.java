@@ -35,4 +35,19 @@ class ReplaySettingsTest {
         ConfigException e = assertThrows(ConfigException.class, () -> settings(Map.of("replay", "true")));
         assertTrue(e.getMessage().contains("replay=true needs its own application.id (not the live pipeline's ccpo-credit)"), e.getMessage());
     }
+
+    @Test
+    void aReplayCommitsAndBatchesForThroughput_theLiveAppForLatency_kafkaKeysWin() {
+        var live = CreditStreamApp.streamsProperties(Config.of(CreditSettings.spec(), Map.of()), settings(Map.of()));
+        assertEquals(200, live.get("commit.interval.ms"));
+        assertEquals(null, live.get("producer.compression.type"));
+        Map<String, String> args = Map.of("replay", "true", "application.id", "r1");
+        var replay = CreditStreamApp.streamsProperties(Config.of(CreditSettings.spec(), args), settings(args));
+        assertEquals(1000, replay.get("commit.interval.ms"));
+        assertEquals(2, replay.get("num.stream.threads"));
+        assertEquals("exactly_once_v2", replay.get("processing.guarantee"));
+        Map<String, String> own = Map.of("replay", "true", "application.id", "r1", "kafka.commit.interval.ms", "300");
+        assertEquals("300", CreditStreamApp.streamsProperties(Config.of(CreditSettings.spec(), own), settings(own))
+                .get("commit.interval.ms"));
+    }
 }

@@ -183,7 +183,7 @@ class StatsWindowTest {
         h.settle();
         assertEquals(1, h.counters.get("stats.idle-close"));
         var repartition = h.driver.createInputTopic("ccpo-credit-test-" + CreditTopology.STATS_REPARTITION + "-repartition",
-                new org.apache.kafka.common.serialization.StringSerializer(), new org.apache.kafka.common.serialization.StringSerializer());
+                new org.apache.kafka.common.serialization.StringSerializer(), new org.apache.kafka.common.serialization.ByteArraySerializer());
         repartition.pipeInput("thinker", StatsMessage.signals(1, 30_000, 30_000, "thinker", Stat.of(new double[]{1, 1}),
                 Stat.of(new double[]{1, 1}), Stat.of(new double[]{0, 0}), "g-p1").encode(), 30_000);
         assertEquals(1, h.counters.get("stats.after-idle-close"));
