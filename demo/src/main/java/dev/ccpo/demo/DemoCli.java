@@ -35,8 +35,15 @@ public final class DemoCli {
             }
             case "bench" -> System.out.println(Bench.run(Cli.configOrExit(Demo.spec(), rest), System.out));
             case "ablation" -> {
-                Cli.configOrExit(Demo.spec(), rest); // validates the keys (and --help) before the first run
-                Ablation.run(rest, System.getenv(), Ablation.MODES, System.out);
+                Config cfg = Cli.configOrExit(Demo.spec(), rest); // validates the keys (and --help) before the first run
+                try {
+                    dev.ccpo.demo.ablation.AblationPlan.parse(cfg.string("ablation.shapes"), cfg.string("ablation.seeds"), cfg.string("ablation.modes"));
+                    if (cfg.string("ablation.shapes").contains("voting")) Demo.votingStrengths(cfg.string("voting.strengths"));
+                } catch (IllegalArgumentException e) {
+                    System.err.println("ablation: " + e.getMessage());
+                    System.exit(2);
+                }
+                Ablation.run(rest, System.getenv(), System.out);
             }
             case "warm-start" -> {
                 Config cfg = Cli.configOrExit(Demo.spec(), rest);

@@ -12,6 +12,7 @@ public final class LearnerKeys {
     public static ConfigSpec spec() {
         return TorchThreads.addKeys(CommonKeys.spec("learner")
                 .string("model.dir", "", "Folder of the initial model (CausalLM.open); empty = fresh tiny model (tests/demo).")
+                .string(dev.ccpo.policy.model.PolicyDirs.KEY, "", dev.ccpo.policy.model.PolicyDirs.DESCRIPTION)
                 .string("model.id", "", "Model id written into published weights (workers refuse other ids); empty = model.dir's folder name, or 'tiny'.")
                 .string("roles", "thinker,reasoner", "Comma-separated roles; one policy per role unless policy.sharing=shared.")
                 .choice("policy.sharing", "per-role", "One CausalLM per role, or one shared by all roles.", "per-role", "shared")
