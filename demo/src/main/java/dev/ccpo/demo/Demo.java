@@ -77,6 +77,9 @@ public final class Demo {
                 .integer("stats.window.ms", 2000, 100, 3_600_000, "The credit app's statistics window (short: a group leaves once the window before its own has closed).")
                 .integer("stats.window.grace.ms", 500, 0, 3_600_000, "The credit app's window grace; a group whose counterfactual arrives later than this is credited as of its window but counted in a later window of the statistics.")
                 .string("service.heap", "768m", "-Xmx of each service process.")
+                .integer("demo.threads", 1, 0, 1024, "PyTorch intra-op threads of the demo's own JVM (warm start, held-out evaluation). "
+                        + "Fixed by default because the warm start's weights depend on it; 0 = automatic from the cores (faster on "
+                        + "a big machine, but another machine then warm-starts another model from the same seed).")
                 .bool("analytics", true, "Serve the live analytics page (analytics module) while the demo runs.")
                 .integer("analytics.port", 8090, 0, 65535, "Port of the live analytics page; 0 = any free port.")
                 .integer("brokers", 1, 1, 9, "Brokers of the local Kafka cluster (each also a KRaft controller); from 3 on, topics have "
@@ -148,8 +151,10 @@ public final class Demo {
 
     public Demo(Config cfg, PrintStream out) {
         // The demo JVM and three PyTorch services share the cores: OpenMP threads spin-waiting on each other made every
-        // step 10x slower with PyTorch's default (measured). TorchThreads divides the cores (one thread on 2 to 8 cores).
-        out.println("demo: " + TorchThreads.apply(0, PYTORCH_PROCESSES));
+        // step 10x slower with PyTorch's default (measured). The demo JVM's own count is fixed (demo.threads, default 1)
+        // rather than derived from the cores: the warm start's weights depend on it (measured, README "Same seed, same
+        // numbers"), so a machine with more cores would otherwise warm-start another model from the same seed.
+        out.println("demo: " + TorchThreads.apply(cfg.integer("demo.threads"), PYTORCH_PROCESSES));
         this.cfg = cfg;
         this.out = out;
         this.workDir = Path.of(cfg.string("work.dir")).toAbsolutePath();
