@@ -406,7 +406,9 @@ public final class Demo {
                 voterModels.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList());
         List<String> learner = List.of("--model.dir=" + model, modelId, "--roles=" + String.join(",", policies()), policyDirs, "--device=cpu", colocated,
                 "--lr=" + cfg.decimal("rl.lr"), "--lr.warmup.steps=0", "--batch.groups=" + cfg.integer("groups.per.version"),
-                "--micro.batch.size=16", "--alternate.steps=" + cfg.integer("alternate.steps"), "--publish.every=1", "--max.policy.lag=6", temperature, seed,
+                "--micro.batch.size=16", "--alternate.steps=" + cfg.integer("alternate.steps"), "--publish.every=1",
+                // max.versions: the learner stops there, so every run of an ablation is evaluated at the same version
+                "--max.steps=" + cfg.integer("max.versions"), "--max.policy.lag=6", temperature, seed,
                 "--checkpoint.dir=" + runDir.resolve("checkpoints"), "--checkpoint.every=5", "--weights.dir=" + runDir.resolve("weights"));
         List<String> credit = List.of("--application.id=" + creditAppId(mode), "--credit.mode=" + mode, "--http.port=" + creditHttpPort,
                 "--group.grace.ms=120000",

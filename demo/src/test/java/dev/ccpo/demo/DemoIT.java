@@ -61,6 +61,8 @@ class DemoIT {
         assertEquals(0L, counts.getOrDefault("dlq", 0L), "nothing dead-lettered: " + counts);
         assertEquals(List.of(), o.endToEndProblems(), "every trajectory once, each voter's counterfactual and advantage once");
         assertEquals(List.of("voter0", "voter1", "voter2"), List.copyOf(o.last().voters().keySet()), "each voter evaluated alone");
+        assertEquals(3L, ((java.util.TreeMap<Long, HeldOutEval.Result>) o.evaluations()).lastKey(),
+                "the learner stops at max.versions, so the last evaluation is exactly v3: " + o.evaluations().keySet());
         assertTrue(o.creditQuality().stream().anyMatch(f -> f.role().equals("voter") && f.judged() > 0), "voters' turns judged: " + o.creditQuality());
         assertTrue(Files.readString(o.reportDir().resolve("metrics.csv")).lines().findFirst().orElse("").contains("voter2_accuracy"));
     }

@@ -32,6 +32,8 @@ public final class LearnerKeys {
                 .decimal("kl.coef", 0.0, 0, 1e3, "k3 KL to the frozen initial policy; 0 = off.")
                 .decimal("entropy.coef", 0.0, 0, 1e3, "Entropy bonus (sampled-token estimate); 0 = off.")
                 .decimal("temperature", 1.0, 0.000001, 100, "Sampling temperature the behaviour log-probs were taken at.")
+                .longKey("max.steps", 0L, 0L, "Stop training after this many steps (the process stays up, idle, until stopped); 0 = no limit. "
+                        + "Runs compared at equal policy versions (the demo's ablation) end exactly there.")
                 .integer("alternate.steps", 10, 0, 1_000_000, "Steps per role before switching; 0 = update all roles together.")
                 .longKey("max.policy.lag", 4, 0, "Drop samples with policyVersion < current - this (counted).")
                 .integer("publish.every", 1, 1, 1_000_000, "Publish weights every N steps.")
