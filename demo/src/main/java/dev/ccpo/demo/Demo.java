@@ -30,7 +30,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -50,6 +49,11 @@ public final class Demo {
                 .string("work.dir", "ccpo-local/demo", "Where the warm-start cache, service logs, checkpoints and reports go.")
                 .string("report.dir", "", "Report folder; empty = <work.dir>/report-<credit.mode>.")
                 .choice("credit.mode", "ccpo", "Credit rule of the credit app.", "ccpo", "ccpo-bonus", "shared")
+                .choice("team", "think-reason", "Team shape: think-reason (a Thinker plans the first steps, a Reasoner finishes; counterfactual: "
+                        + "the Reasoner alone, rerun by the counterfactual worker) or voting (one voter per voting.strengths entry, each "
+                        + "with its own policy, majority vote; counterfactual: the vote without the voter, recomputed).", "think-reason", "voting")
+                .string("voting.strengths", "1,0.5,0.25", "team=voting: one entry per voter (at least 2), each in (0, 1]: the share of "
+                        + "warm.steps its own policy is warm-started with, so that the voters' held-out accuracies differ.")
                 .decimal("budget.minutes", 10.0, 0.1, 10_000, "Wall-clock budget of the RL phase (the warm start is extra, and cached).")
                 .integer("max.versions", 0, 0, 1_000_000, "Stop after this many published policy versions; 0 = only the budget.")
                 .longKey("seed", 1L, 0L, "Seed of the tasks, the model init and the sampling.")
@@ -73,10 +77,16 @@ public final class Demo {
                 .integer("stats.window.ms", 2000, 100, 3_600_000, "The credit app's statistics window (short: a group leaves once the window before its own has closed).")
                 .integer("stats.window.grace.ms", 500, 0, 3_600_000, "The credit app's window grace; a group whose counterfactual arrives later than this is credited as of its window but counted in a later window of the statistics.")
                 .string("service.heap", "768m", "-Xmx of each service process.")
+                .integer("demo.threads", 1, 0, 1024, "PyTorch intra-op threads of the demo's own JVM (warm start, held-out evaluation). "
+                        + "Fixed by default because the warm start's weights depend on it; 0 = automatic from the cores (faster on "
+                        + "a big machine, but another machine then warm-starts another model from the same seed).")
                 .bool("analytics", true, "Serve the live analytics page (analytics module) while the demo runs.")
                 .integer("analytics.port", 8090, 0, 65535, "Port of the live analytics page; 0 = any free port.")
                 .integer("brokers", 1, 1, 9, "Brokers of the local Kafka cluster (each also a KRaft controller); from 3 on, topics have "
                         + "3 replicas and min.insync.replicas 2, as in production.")
+                .string("ablation.shapes", "think-reason,voting", "ablation: the team shapes to run, comma-separated (think-reason, voting).")
+                .string("ablation.seeds", "1,2,3", "ablation: the seeds to run, comma-separated (at least 3 for an interval worth reading).")
+                .string("ablation.modes", "ccpo,shared,ccpo-bonus", "ablation: the credit modes to run, comma-separated (ccpo, shared, ccpo-bonus).")
                 .choice("security", "plaintext", "The broker's security: plaintext, or sasl (SASL/SCRAM-SHA-256 and ACLs: each service "
                         + "and the analytics page run as their own principal with only their least-privilege ACLs).", "plaintext", "sasl");
     }
@@ -102,11 +112,14 @@ public final class Demo {
         public double versionsPerSecond() { return seconds > 0 ? versions / seconds : Double.NaN; }
     }
 
-    /** What one run produced: the held-out accuracy per evaluated version and where the report is. */
+    /**
+     * What one run produced: the held-out accuracy per evaluated version, where the report is, and the credit quality
+     * per role over all of the run's advantages.
+     */
     public record Outcome(String creditMode, Map<Long, HeldOutEval.Result> evaluations, long versions, Path reportDir,
                           Map<String, Long> topicCounts, Map<String, Long> workerVersions, MetricsTable metrics,
                           String analyticsSummary, Rl rl, Map<String, StageLatency.Percentiles> latency,
-                          List<String> endToEndProblems) {
+                          List<String> endToEndProblems, List<dev.ccpo.analytics.CreditQuality.Figures> creditQuality) {
         public HeldOutEval.Result last() {
             return evaluations.isEmpty() ? null : evaluations.get(((TreeMap<Long, HeldOutEval.Result>) evaluations).lastKey());
         }
@@ -133,15 +146,69 @@ public final class Demo {
     private final Path workDir;
     /** The credit app's HTTP port (/stats), chosen free when the services start. */
     private int creditHttpPort;
+    /** team=voting: each voter's warm-started checkpoint, by policy (voter0, …), once {@link #voterWarmStarts} ran. */
+    private Map<String, Path> voterModels = Map.of();
 
     public Demo(Config cfg, PrintStream out) {
         // The demo JVM and three PyTorch services share the cores: OpenMP threads spin-waiting on each other made every
-        // step 10x slower with PyTorch's default (measured). TorchThreads divides the cores (one thread on 2 to 8 cores).
-        out.println("demo: " + TorchThreads.apply(0, PYTORCH_PROCESSES));
+        // step 10x slower with PyTorch's default (measured). The demo JVM's own count is fixed (demo.threads, default 1)
+        // rather than derived from the cores: the warm start's weights depend on it (measured, README "Same seed, same
+        // numbers"), so a machine with more cores would otherwise warm-start another model from the same seed.
+        out.println("demo: " + TorchThreads.apply(cfg.integer("demo.threads"), PYTORCH_PROCESSES));
         this.cfg = cfg;
         this.out = out;
         this.workDir = Path.of(cfg.string("work.dir")).toAbsolutePath();
         tasks(); // fails here, before anything starts, when task.reasoner.steps does not leave the Thinker a step
+        if (voting()) votingStrengths(cfg.string("voting.strengths")); // and here when a voter's strength is not a share
+    }
+
+    boolean voting() {
+        return cfg.string("team").equals("voting");
+    }
+
+    /** voting.strengths as shares of warm.steps; the message names the key and what it accepts. */
+    static List<Double> votingStrengths(String value) {
+        List<Double> shares = new ArrayList<>();
+        for (String s : value.split(",")) {
+            if (s.isBlank()) continue;
+            double share;
+            try {
+                share = Double.parseDouble(s.strip());
+            } catch (NumberFormatException e) {
+                share = Double.NaN;
+            }
+            if (!(share > 0 && share <= 1)) throw new IllegalArgumentException("voting.strengths: '" + s.strip() + "' is not a share in (0, 1]");
+            shares.add(share);
+        }
+        if (shares.size() < 2) throw new IllegalArgumentException("voting.strengths needs one share per voter, at least 2 voters; got '" + value + "'");
+        return shares;
+    }
+
+    /** The team's policies: thinker and reasoner, or voter0, voter1, … (the learner's roles, the weights' roles). */
+    List<String> policies() {
+        if (!voting()) return List.of(THINKER, REASONER);
+        List<String> voters = new ArrayList<>();
+        for (int k = 0; k < votingStrengths(cfg.string("voting.strengths")).size(); k++) voters.add(dev.ccpo.policy.team.TeamSpec.VOTER + k);
+        return voters;
+    }
+
+    /**
+     * team=voting: each voter's own warm start, voter k trained for its voting.strengths share of warm.steps on the
+     * voter's turn (the worked steps and the boxed answer), from the same seed: weaker voters are the same training
+     * stopped earlier. Cached like the Think–Reason warm start.
+     */
+    Map<String, Path> voterWarmStarts(PromptLibrary prompts) {
+        List<Double> shares = votingStrengths(cfg.string("voting.strengths"));
+        List<String> voters = policies();
+        Map<String, Path> models = new java.util.LinkedHashMap<>();
+        for (int k = 0; k < shares.size(); k++) {
+            int steps = Math.max(1, (int) Math.round(shares.get(k) * cfg.integer("warm.steps")));
+            out.printf(Locale.ROOT, "      %s: %.2f of warm.steps = %d steps%n", voters.get(k), shares.get(k), steps);
+            WarmStart.Settings s = new WarmStart.Settings(cfg.integer("model.hidden"), cfg.integer("model.layers"), steps,
+                    cfg.integer("warm.batch"), cfg.decimal("warm.lr"), cfg.longValue("seed"), tasks(), WarmStart.Protocol.VOTER);
+            models.put(voters.get(k), WarmStart.ensure(workDir, s, prompts, out));
+        }
+        return models;
     }
 
     /** Stage 1: the cached warm-start checkpoint (trains it when missing). */
@@ -166,8 +233,10 @@ public final class Demo {
         String mode = cfg.string("credit.mode");
         Path promptsDir = DemoTasks.writePrompts(workDir.resolve("prompts"));
         PromptLibrary prompts = new PromptLibrary(promptsDir);
-        out.println("[1/4] warm start");
-        Path model = warmStart(prompts);
+        out.println("[1/4] warm start" + (voting() ? " of each voter" : ""));
+        voterModels = voting() ? voterWarmStarts(prompts) : Map.of();
+        // every policy's checkpoint has the same architecture: published weights load over this one's config
+        Path model = voting() ? voterModels.values().iterator().next() : warmStart(prompts);
         Path runDir = workDir.resolve("run-" + mode);
         Path reportDir = cfg.string("report.dir").isBlank() ? workDir.resolve("report-" + mode) : Path.of(cfg.string("report.dir"));
         deleteRecursively(runDir); // checkpoints of an earlier run must not be resumed by this one's learner
@@ -179,13 +248,11 @@ public final class Demo {
              Verifier verifier = new Verifier()) {
             out.printf("      bootstrap.servers=%s schema.registry.url=%s%n", cluster.bootstrapServers(), cluster.registryUrl());
             Map<String, List<String>> credentials = credentials(cluster, sasl, creditAppId(mode));
-            HeldOutEval eval = new HeldOutEval(tasks(), cfg.integer("eval.tasks"), prompts, verifier, cfg.integer("max.new.tokens"));
+            Evaluation eval = evaluation(prompts, verifier);
             Map<Long, HeldOutEval.Result> evaluations = new TreeMap<>();
-            try (CausalLM base = CausalLM.open(model, Device.cpu())) {
-                HeldOutEval.Result r = eval.evaluate(base, base);
-                evaluations.put(0L, r);
-                out.println("      " + describe(0, r));
-            }
+            HeldOutEval.Result r0 = evaluateInitial(model, eval);
+            evaluations.put(0L, r0);
+            out.println("      " + describe(0, r0));
 
             out.println("[3/4] starting generator, counterfactual, credit and learner services (logs in " + runDir.resolve("logs") + ")");
             RecordSerdes serdes = RecordSerdes.fromConfig(cluster.config("demo"));
@@ -207,7 +274,8 @@ public final class Demo {
                 MetricsTable metrics = DemoReport.write(reportDir, evaluations, monitor, out);
                 java.nio.file.Files.writeString(reportDir.resolve("credit-stats.json"), creditStats.toPrettyString());
                 return new Outcome(mode, evaluations, rl.versions(), reportDir, monitor.counts(), monitor.workerVersions(), metrics, summary,
-                        rl, monitor.latency(), monitor.endToEndProblems(List.of(THINKER, REASONER)));
+                        rl, monitor.latency(), monitor.endToEndProblems(voting() ? List.of(dev.ccpo.policy.team.TeamSpec.VOTER)
+                        : List.of(THINKER, REASONER)), monitor.creditQuality());
             } finally {
                 for (ServiceProcess s : services) s.stop(30);
             }
@@ -334,9 +402,13 @@ public final class Demo {
         String temperature = "--temperature=" + cfg.decimal("temperature");
         String maxNewTokens = "--max.new.tokens=" + cfg.integer("max.new.tokens");
         String colocated = "--" + TorchThreads.COLOCATED_KEY + "=" + PYTORCH_PROCESSES;
-        List<String> learner = List.of("--model.dir=" + model, modelId, "--roles=thinker,reasoner", "--device=cpu", colocated,
+        String policyDirs = "--" + dev.ccpo.policy.model.PolicyDirs.KEY + "=" + String.join(",",
+                voterModels.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList());
+        List<String> learner = List.of("--model.dir=" + model, modelId, "--roles=" + String.join(",", policies()), policyDirs, "--device=cpu", colocated,
                 "--lr=" + cfg.decimal("rl.lr"), "--lr.warmup.steps=0", "--batch.groups=" + cfg.integer("groups.per.version"),
-                "--micro.batch.size=16", "--alternate.steps=" + cfg.integer("alternate.steps"), "--publish.every=1", "--max.policy.lag=6", temperature, seed,
+                "--micro.batch.size=16", "--alternate.steps=" + cfg.integer("alternate.steps"), "--publish.every=1",
+                // max.versions: the learner stops there, so every run of an ablation is evaluated at the same version
+                "--max.steps=" + cfg.integer("max.versions"), "--max.policy.lag=6", temperature, seed,
                 "--checkpoint.dir=" + runDir.resolve("checkpoints"), "--checkpoint.every=5", "--weights.dir=" + runDir.resolve("weights"));
         List<String> credit = List.of("--application.id=" + creditAppId(mode), "--credit.mode=" + mode, "--http.port=" + creditHttpPort,
                 "--group.grace.ms=120000",
@@ -349,7 +421,10 @@ public final class Demo {
         List<String> counterfactual = List.of("--worker.id=cf-1", "--model.dir=" + model, modelId, "--device=cpu", colocated,
                 "--prompts.dir=" + prompts, "--counterfactual.samples=1", maxNewTokens, temperature, seed, "--max.poll.records=8");
         List<String> generator = List.of("--worker.id=gen-1", "--model.dir=" + model, modelId, "--device=cpu", colocated,
-                "--prompts.dir=" + prompts, "--task.source=topic", "--topology=THINK_REASON", "--group.size=" + cfg.integer("group.size"),
+                "--prompts.dir=" + prompts, "--task.source=topic", policyDirs,
+                // voting: one policy per voter (voter0, voter1, …), each from its own warm start
+                voting() ? "--topology=VOTING" : "--topology=THINK_REASON", "--voters=" + (voting() ? policies().size() : 3),
+                voting() ? "--voting.policies=per-voter" : "--voting.policies=shared", "--group.size=" + cfg.integer("group.size"),
                 "--groups.per.version=" + cfg.integer("groups.per.version"), "--max.policy.lag=3", maxNewTokens, temperature, seed);
         return new ServiceSettings(generator, counterfactual, credit, learner);
     }
@@ -364,9 +439,10 @@ public final class Demo {
         Map<String, ServiceProcess> byName = new java.util.HashMap<>();
         for (ServiceProcess s : services) byName.put(s.name(), s);
         byName.get("generator").stop(60);
-        awaitUpTo30s(() -> monitor.count("counterfactuals") >= monitor.count("trajectories")); // THINK_REASON: one per trajectory
+        int agents = policies().size(), masked = voting() ? agents : 1; // THINK_REASON masks the Thinker; VOTING every voter
+        awaitUpTo30s(() -> monitor.count("counterfactuals") >= masked * monitor.count("trajectories"));
         byName.get("counterfactual").stop(60);
-        awaitUpTo30s(() -> monitor.count("advantages") >= 2 * monitor.count("trajectories") // one per role
+        awaitUpTo30s(() -> monitor.count("advantages") >= agents * monitor.count("trajectories") // one per agent
                 && (monitor.count("trajectories") == 0 || monitor.count("rollout-stats") > 0));
         creditStats = creditStats();
         com.fasterxml.jackson.databind.JsonNode c = creditStats.path("counters");
@@ -399,7 +475,7 @@ public final class Demo {
 
     /** RL until the budget or max.versions; evaluates every eval.every versions. */
     private Rl train(List<ServiceProcess> services, PipelineMonitor monitor, WeightsFollower weights, Path model,
-                       HeldOutEval eval, Map<Long, HeldOutEval.Result> evaluations, Runnable firstAdvantages) throws InterruptedException {
+                       Evaluation eval, Map<Long, HeldOutEval.Result> evaluations, Runnable firstAdvantages) throws InterruptedException {
         long start = System.nanoTime();
         long budgetNanos = (long) (cfg.decimal("budget.minutes") * 60e9);
         int maxVersions = cfg.integer("max.versions");
@@ -422,11 +498,11 @@ public final class Demo {
                 steadyTrajectories = monitor.count("trajectories");
             }
             if (version >= lastEvaluated + every || (maxVersions > 0 && version >= maxVersions && version > lastEvaluated)) {
-                Optional<WeightsBlob> t = weights.newerThan(THINKER, lastEvaluated);
-                Optional<WeightsBlob> r = weights.newerThan(REASONER, lastEvaluated);
-                if (t.isPresent() && r.isPresent()) {
-                    long v = Math.min(t.get().policyVersion(), r.get().policyVersion());
-                    HeldOutEval.Result result = evaluate(model, eval, t.get(), r.get());
+                Map<String, WeightsBlob> blobs = new java.util.LinkedHashMap<>();
+                for (String policy : policies()) weights.newerThan(policy, lastEvaluated).ifPresent(b -> blobs.put(policy, b));
+                if (blobs.size() == policies().size()) {
+                    long v = blobs.values().stream().mapToLong(WeightsBlob::policyVersion).min().orElseThrow();
+                    HeldOutEval.Result result = evaluate(model, eval, blobs);
                     evaluations.put(v, result);
                     lastEvaluated = v;
                     out.println("      " + describe(v, result));
@@ -451,15 +527,49 @@ public final class Demo {
         return new Rl(version, seconds, trajectories, SteadyState.between(v0, s0, t0, version, seconds, trajectories));
     }
 
-    /** Held-out accuracy of published weights (each role's own blob). */
-    private static HeldOutEval.Result evaluate(Path model, HeldOutEval eval, WeightsBlob thinkerWeights, WeightsBlob reasonerWeights) {
-        try (CausalLM thinker = CausalLM.open(model, Device.cpu(), thinkerWeights.bytes());
-             CausalLM reasoner = CausalLM.open(model, Device.cpu(), reasonerWeights.bytes())) {
-            return eval.evaluate(thinker, reasoner);
+    /** Held-out accuracy of a team given each policy's model (thinker and reasoner, or voter0, voter1, …). */
+    interface Evaluation {
+        HeldOutEval.Result evaluate(Map<String, CausalLM> models);
+    }
+
+    private Evaluation evaluation(PromptLibrary prompts, Verifier verifier) {
+        int n = cfg.integer("eval.tasks"), maxNewTokens = cfg.integer("max.new.tokens");
+        if (voting()) {
+            VotingEval voters = new VotingEval(tasks(), n, prompts, verifier, maxNewTokens);
+            return voters::evaluate;
+        }
+        HeldOutEval thinkReason = new HeldOutEval(tasks(), n, prompts, verifier, maxNewTokens);
+        return models -> thinkReason.evaluate(models.get(THINKER), models.get(REASONER));
+    }
+
+    /** The warm start's accuracy (v0): each voter's own checkpoint, or the one Think–Reason model in both seats. */
+    private HeldOutEval.Result evaluateInitial(Path model, Evaluation eval) {
+        Map<String, CausalLM> models = new java.util.LinkedHashMap<>();
+        try {
+            for (String policy : policies()) models.put(policy, CausalLM.open(voterModels.getOrDefault(policy, model), Device.cpu()));
+            return eval.evaluate(models);
+        } finally {
+            models.values().forEach(CausalLM::close);
+        }
+    }
+
+    /** Held-out accuracy of published weights (each policy's own blob, loaded over model's config). */
+    private static HeldOutEval.Result evaluate(Path model, Evaluation eval, Map<String, WeightsBlob> blobs) {
+        Map<String, CausalLM> models = new java.util.LinkedHashMap<>();
+        try {
+            blobs.forEach((policy, blob) -> models.put(policy, CausalLM.open(model, Device.cpu(), blob.bytes())));
+            return eval.evaluate(models);
+        } finally {
+            models.values().forEach(CausalLM::close);
         }
     }
 
     static String describe(long version, HeldOutEval.Result r) {
+        if (!r.voters().isEmpty()) {
+            StringBuilder voters = new StringBuilder();
+            r.voters().forEach((policy, acc) -> voters.append(String.format(Locale.ROOT, " | %s alone %.3f", policy, acc)));
+            return String.format(Locale.ROOT, "held-out v%d: team (majority) accuracy %.3f%s (%d tasks)", version, r.team(), voters, r.tasks());
+        }
         return String.format(Locale.ROOT, "held-out v%d: team accuracy %.3f | Reasoner alone %.3f | Thinker's plan right %.3f | Thinker's contribution %+.3f (%d tasks)",
                 version, r.team(), r.solo(), r.thinkerPlan(), r.thinkerContribution(), r.tasks());
     }

@@ -8,6 +8,7 @@ import dev.ccpo.policy.team.PromptLibrary;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 /**
  * {@code java -jar demo/target/demo-0.1.0-SNAPSHOT.jar [demo|sync|bench|ablation|warm-start|evaluate] [--key=value ...]}.
@@ -35,14 +36,34 @@ public final class DemoCli {
             }
             case "bench" -> System.out.println(Bench.run(Cli.configOrExit(Demo.spec(), rest), System.out));
             case "ablation" -> {
-                Cli.configOrExit(Demo.spec(), rest); // validates the keys (and --help) before the first run
-                Ablation.run(rest, System.getenv(), Ablation.MODES, System.out);
+                Config cfg = Cli.configOrExit(Demo.spec(), rest); // validates the keys (and --help) before the first run
+                try {
+                    dev.ccpo.demo.ablation.AblationPlan.parse(cfg.string("ablation.shapes"), cfg.string("ablation.seeds"), cfg.string("ablation.modes"));
+                    if (cfg.string("ablation.shapes").contains("voting")) Demo.votingStrengths(cfg.string("voting.strengths"));
+                } catch (IllegalArgumentException e) {
+                    System.err.println("ablation: " + e.getMessage());
+                    System.exit(2);
+                }
+                Ablation.run(rest, System.getenv(), System.out);
             }
             case "warm-start" -> {
                 Config cfg = Cli.configOrExit(Demo.spec(), rest);
                 Demo demo = new Demo(cfg, System.out);
                 Path prompts = DemoTasks.writePrompts(Path.of(cfg.string("work.dir")).toAbsolutePath().resolve("prompts"));
                 PromptLibrary library = new PromptLibrary(prompts);
+                if (demo.voting()) { // each voter's own warm start, then the voters alone and their majority
+                    Map<String, Path> voters = demo.voterWarmStarts(library);
+                    voters.forEach((policy, dir) -> System.out.println("warm-start checkpoint of " + policy + ": " + dir));
+                    Map<String, dev.ccpo.policy.model.CausalLM> models = new java.util.LinkedHashMap<>();
+                    try (var verifier = new dev.ccpo.policy.reward.Verifier()) {
+                        voters.forEach((policy, dir) -> models.put(policy, dev.ccpo.policy.model.CausalLM.open(dir, ai.djl.Device.cpu())));
+                        VotingEval eval = new VotingEval(demo.tasks(), cfg.integer("eval.tasks"), library, verifier, cfg.integer("max.new.tokens"));
+                        System.out.println(Demo.describe(0, eval.evaluate(models)));
+                    } finally {
+                        models.values().forEach(dev.ccpo.policy.model.CausalLM::close);
+                    }
+                    break;
+                }
                 Path model = demo.warmStart(library);
                 System.out.println("warm-start checkpoint: " + model);
                 try (var verifier = new dev.ccpo.policy.reward.Verifier();

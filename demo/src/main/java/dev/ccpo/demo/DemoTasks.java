@@ -25,7 +25,8 @@ public record DemoTasks(long seed, int steps, int maxOperand, int reasonerSteps)
     public static final String THINKER_TEMPLATE = "think_reason.thinker";
     public static final String REASONER_TEMPLATE = "think_reason.reasoner";
     public static final String SOLO_TEMPLATE = "think_reason.reasoner_solo";
-    static final List<String> TEMPLATES = List.of(THINKER_TEMPLATE, REASONER_TEMPLATE, SOLO_TEMPLATE, "voting.voter");
+    public static final String VOTER_TEMPLATE = "voting.voter";
+    static final List<String> TEMPLATES = List.of(THINKER_TEMPLATE, REASONER_TEMPLATE, SOLO_TEMPLATE, VOTER_TEMPLATE);
     static final int MIN_OPERAND = 1;
     private static final long HELD_OUT_SALT = 0x5EED_0FF5E7L;
 
@@ -54,6 +55,16 @@ public record DemoTasks(long seed, int steps, int maxOperand, int reasonerSteps)
     /** The final answer as the verifier reads it; also what the Reasoner alone writes. */
     public static String boxedAnswer(ArithmeticTask t) {
         return "\\boxed{" + t.answer() + "}";
+    }
+
+    /**
+     * A voter's whole answer: every step, short ("3 + 4 = 7"), then the boxed answer; short so that two steps and the
+     * answer (about 32 characters) fit in the demo's max.new.tokens.
+     */
+    public static String voterAnswer(ArithmeticTask t) {
+        StringBuilder sb = new StringBuilder();
+        for (ArithmeticTask.Step step : t.steps()) sb.append(step.text()).append('\n');
+        return sb.append(boxedAnswer(t)).toString();
     }
 
     public ArithmeticTask training(long index) {

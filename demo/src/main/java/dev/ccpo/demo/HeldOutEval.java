@@ -10,6 +10,7 @@ import dev.ccpo.policy.team.PromptLibrary;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Greedy accuracy of a Thinker/Reasoner team on held-out tasks, all tasks in one batched call per turn: the team
@@ -18,10 +19,31 @@ import java.util.List;
  */
 public final class HeldOutEval {
 
-    /** Accuracies in [0, 1] over {@code tasks} held-out tasks. */
-    public record Result(int tasks, double team, double solo, double thinkerPlan) {
+    /**
+     * Accuracies in [0, 1] over {@code tasks} held-out tasks. A THINK_REASON team has solo and thinkerPlan and no
+     * voters; a VOTING team ({@link VotingEval}) has each voter's own accuracy by policy ("voter0", …) and NaN for the
+     * two Think–Reason measures.
+     */
+    public record Result(int tasks, double team, double solo, double thinkerPlan, Map<String, Double> voters) {
+        public Result {
+            voters = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(voters));
+        }
+
+        public Result(int tasks, double team, double solo, double thinkerPlan) {
+            this(tasks, team, solo, thinkerPlan, Map.of());
+        }
+
         /** The Thinker's marginal contribution on the held-out set. */
         public double thinkerContribution() { return team - solo; }
+
+        /** Each agent's own held-out accuracy: the voters', or the Reasoner alone and the Thinker's plan. */
+        public Map<String, Double> agentAccuracy() {
+            if (!voters.isEmpty()) return voters;
+            Map<String, Double> agents = new java.util.LinkedHashMap<>();
+            agents.put("Reasoner alone", solo);
+            agents.put("Thinker's plan", thinkerPlan);
+            return agents;
+        }
     }
 
     private final DemoTasks split;

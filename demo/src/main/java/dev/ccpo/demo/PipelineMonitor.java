@@ -26,10 +26,11 @@ import java.util.TreeMap;
  * Never touches the services' internals, so what it reports is what actually flowed through Kafka.
  */
 public final class PipelineMonitor implements AutoCloseable {
-    // end to end bookkeeping: how often each trajectory, (trajectory, masked role) and (trajectory, role) was seen
+    // end to end bookkeeping: how often each trajectory was seen, and per trajectory each agent's counterfactual
+    // (masked seat) and advantage (seat); a seat is "role/agentId", as a VOTING team has several agents of one role
     private final Map<String, Integer> trajectoryIds = new HashMap<>();
-    private final Map<String, Integer> counterfactualKeys = new HashMap<>();
-    private final Map<String, Integer> advantageKeys = new HashMap<>();
+    private final Map<String, Map<String, Integer>> counterfactualSeats = new HashMap<>();
+    private final Map<String, Map<String, Integer>> advantageSeats = new HashMap<>();
     private final Map<String, Long> lastWeightsVersion = new HashMap<>(); // role -> newest policy version seen
     private final List<String> weightsProblems = new ArrayList<>();
 
@@ -129,7 +130,8 @@ public final class PipelineMonitor implements AutoCloseable {
             }
             case "counterfactuals" -> {
                 CounterfactualOutcome c = serdes.counterfactual().deserialize(r.topic(), r.value());
-                counterfactualKeys.merge(c.getTrajectoryId() + "/" + c.getMaskedRole(), 1, Integer::sum);
+                counterfactualSeats.computeIfAbsent(c.getTrajectoryId(), k -> new TreeMap<>())
+                        .merge(c.getMaskedRole() + "/" + c.getMaskedAgentId(), 1, Integer::sum);
                 VersionStats v = versions.computeIfAbsent(c.getTrajectoryPolicyVersion(), k -> new VersionStats());
                 v.counterfactuals++;
                 v.counterfactualRewardSum += c.getMeanReward();
@@ -138,7 +140,7 @@ public final class PipelineMonitor implements AutoCloseable {
             }
             case "advantages" -> {
                 AgentAdvantage a = serdes.advantage().deserialize(r.topic(), r.value());
-                advantageKeys.merge(a.getTrajectoryId() + "/" + a.getRole(), 1, Integer::sum);
+                advantageSeats.computeIfAbsent(a.getTrajectoryId(), k -> new TreeMap<>()).merge(a.getRole() + "/" + a.getAgentId(), 1, Integer::sum);
                 VersionStats vs = versions.computeIfAbsent(a.getPolicyVersion(), k -> new VersionStats());
                 vs.creditQuality.add(a);
                 creditQuality.add(a);
@@ -204,26 +206,36 @@ public final class PipelineMonitor implements AutoCloseable {
     }
 
     /**
-     * What breaks "every trajectory once, with exactly one counterfactual per masked agent (every role masked in the
-     * run) and one advantage per role": ids seen more than once, trajectories lacking some, records of unknown
+     * What breaks "every trajectory once, with exactly one counterfactual per masked agent (every seat masked in the
+     * run) and one advantage per agent (every seat credited in the run, and at least one of each of {@code roles})";
+     * a seat is role/agentId, since a VOTING team has several agents of one role: ids seen more than once, trajectories lacking some, records of unknown
      * trajectories; and weights versions of a role that did not strictly increase. Empty when the run was whole.
      */
     public synchronized List<String> endToEndProblems(List<String> roles) {
         rethrow();
         List<String> problems = new ArrayList<>(weightsProblems);
-        java.util.Set<String> maskedRoles = new java.util.TreeSet<>();
-        counterfactualKeys.keySet().forEach(k -> maskedRoles.add(k.substring(k.lastIndexOf('/') + 1)));
+        java.util.Set<String> maskedSeats = new java.util.TreeSet<>(), creditedSeats = new java.util.TreeSet<>();
+        counterfactualSeats.values().forEach(seats -> maskedSeats.addAll(seats.keySet()));
+        advantageSeats.values().forEach(seats -> creditedSeats.addAll(seats.keySet()));
         trajectoryIds.forEach((id, n) -> { if (n != 1) problems.add("trajectory " + id + " seen " + n + " times"); });
-        counterfactualKeys.forEach((k, n) -> { if (n != 1) problems.add("counterfactual " + k + " seen " + n + " times"); });
-        advantageKeys.forEach((k, n) -> { if (n != 1) problems.add("advantage " + k + " seen " + n + " times"); });
+        counterfactualSeats.forEach((id, seats) -> seats.forEach((seat, n) -> {
+            if (n != 1) problems.add("counterfactual " + id + "/" + seat + " seen " + n + " times");
+        }));
+        advantageSeats.forEach((id, seats) -> seats.forEach((seat, n) -> {
+            if (n != 1) problems.add("advantage " + id + "/" + seat + " seen " + n + " times");
+        }));
         for (String id : trajectoryIds.keySet()) {
-            for (String m : maskedRoles) if (!counterfactualKeys.containsKey(id + "/" + m)) problems.add("no counterfactual " + id + "/" + m);
-            for (String role : roles) if (!advantageKeys.containsKey(id + "/" + role)) problems.add("no advantage " + id + "/" + role);
+            Map<String, Integer> cf = counterfactualSeats.getOrDefault(id, Map.of()), adv = advantageSeats.getOrDefault(id, Map.of());
+            for (String m : maskedSeats) if (!cf.containsKey(m)) problems.add("no counterfactual " + id + "/" + m);
+            for (String seat : creditedSeats) if (!adv.containsKey(seat)) problems.add("no advantage " + id + "/" + seat);
+            for (String role : roles) {
+                if (adv.keySet().stream().noneMatch(seat -> seat.startsWith(role + "/"))) problems.add("no advantage " + id + "/" + role);
+            }
         }
-        for (String k : counterfactualKeys.keySet())
-            if (!trajectoryIds.containsKey(k.substring(0, k.lastIndexOf('/')))) problems.add("counterfactual of an unknown trajectory: " + k);
-        for (String k : advantageKeys.keySet())
-            if (!trajectoryIds.containsKey(k.substring(0, k.lastIndexOf('/')))) problems.add("advantage of an unknown trajectory: " + k);
+        for (String id : counterfactualSeats.keySet())
+            if (!trajectoryIds.containsKey(id)) problems.add("counterfactuals of an unknown trajectory: " + id);
+        for (String id : advantageSeats.keySet())
+            if (!trajectoryIds.containsKey(id)) problems.add("advantages of an unknown trajectory: " + id);
         return problems;
     }
 

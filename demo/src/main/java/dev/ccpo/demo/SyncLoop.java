@@ -64,6 +64,7 @@ public final class SyncLoop {
 
     public Result run() {
         Demo d = new Demo(demo, out);
+        if (d.voting()) throw new IllegalArgumentException("sync runs team=think-reason only (its loop is the Thinker/Reasoner protocol); got team=voting");
         Path workDir = Path.of(demo.string("work.dir")).toAbsolutePath();
         Path promptsDir = DemoTasks.writePrompts(workDir.resolve("prompts"));
         PromptLibrary prompts = new PromptLibrary(promptsDir);

@@ -37,14 +37,22 @@ import java.util.SplittableRandom;
  */
 public final class WarmStart {
 
+    /** Which turns the model learns: the THINK_REASON protocol's three, or a voter's whole answer. */
+    public enum Protocol { THINK_REASON, VOTER }
+
     /** Architecture and training budget; {@link #key()} names the cache folder. */
-    public record Settings(int hidden, int layers, int steps, int batchSize, double lr, long seed, DemoTasks tasks) {
+    public record Settings(int hidden, int layers, int steps, int batchSize, double lr, long seed, DemoTasks tasks, Protocol protocol) {
+        public Settings(int hidden, int layers, int steps, int batchSize, double lr, long seed, DemoTasks tasks) {
+            this(hidden, layers, steps, batchSize, lr, seed, tasks, Protocol.THINK_REASON);
+        }
+
         ModelConfig modelConfig() {
             return new ModelConfig("qwen2", CharTokenizer.VOCAB, hidden, layers, 4, 2, hidden * 2, 10000.0, 1e-6, true, true, 256);
         }
 
         String key() {
-            return String.format(Locale.ROOT, "h%d-l%d-s%d-b%d-lr%s-seed%d-%s", hidden, layers, steps, batchSize, lr, seed, tasks.key());
+            return String.format(Locale.ROOT, "h%d-l%d-s%d-b%d-lr%s-seed%d-%s%s", hidden, layers, steps, batchSize, lr, seed, tasks.key(),
+                    protocol == Protocol.VOTER ? "-voter" : "");
         }
     }
 
@@ -87,7 +95,8 @@ public final class WarmStart {
                 List<Example> batch = new ArrayList<>(s.batchSize());
                 while (batch.size() < s.batchSize()) {
                     ArithmeticTask task = s.tasks().training(random.nextLong(Long.MAX_VALUE));
-                    batch.addAll(examples(s.tasks(), task, prompts, model.tokenizer()));
+                    batch.addAll(s.protocol() == Protocol.VOTER ? voterExamples(task, prompts, model.tokenizer())
+                            : examples(s.tasks(), task, prompts, model.tokenizer()));
                 }
                 double loss = step(model, manager, opt, params, batch);
                 ema = Double.isNaN(ema) ? loss : 0.95 * ema + 0.05 * loss;
@@ -124,6 +133,11 @@ public final class WarmStart {
                 example(tok, prompts.render(DemoTasks.THINKER_TEMPLATE, "thinker", task.task(), null), plan),
                 example(tok, prompts.render(DemoTasks.REASONER_TEMPLATE, "reasoner", task.task(), plan), tasks.reasonerAnswer(task)),
                 example(tok, prompts.render(DemoTasks.SOLO_TEMPLATE, "reasoner", task.task(), null), DemoTasks.boxedAnswer(task)));
+    }
+
+    /** A voter's one turn of a task. */
+    static List<Example> voterExamples(ArithmeticTask task, PromptLibrary prompts, TextTokenizer tok) {
+        return List.of(example(tok, prompts.render(DemoTasks.VOTER_TEMPLATE, "voter", task.task(), null), DemoTasks.voterAnswer(task)));
     }
 
     private static Example example(TextTokenizer tok, List<dev.ccpo.policy.ChatMessage> conversation, String answer) {

@@ -43,6 +43,31 @@ class DemoIT {
     }
 
     /**
+     * team=voting: three voters, each its own policy warm-started for its share of warm.steps (8, 4 and 2 steps here),
+     * trained through the pipeline; every voter of every trajectory gets its recomputed counterfactual and its advantage.
+     */
+    @Test
+    void shortVotingDemoCreditsEveryVoterFromItsOwnPolicy(@TempDir Path dir) throws Throwable {
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        Demo.Outcome o = new Demo(shortDemo(dir, "plaintext", "team", "voting", "warm.steps", "8", "max.new.tokens", "40",
+                "analytics", "false"), new PrintStream(new TeeStream(log, System.out), true)).run();
+        String text = log.toString();
+        assertTrue(text.contains("voter2: 0.25 of warm.steps = 2 steps"), text);
+        Map<String, Long> counts = o.topicCounts();
+        long trajectories = counts.getOrDefault("trajectories", 0L);
+        assertTrue(o.versions() >= 3 && trajectories >= 4 * 3, "3 versions trained: " + o.versions() + " " + counts);
+        assertEquals(3 * trajectories, counts.get("counterfactuals"), "one counterfactual per voter (recomputed): " + counts);
+        assertEquals(3 * trajectories, counts.get("advantages"), "one advantage per voter: " + counts);
+        assertEquals(0L, counts.getOrDefault("dlq", 0L), "nothing dead-lettered: " + counts);
+        assertEquals(List.of(), o.endToEndProblems(), "every trajectory once, each voter's counterfactual and advantage once");
+        assertEquals(List.of("voter0", "voter1", "voter2"), List.copyOf(o.last().voters().keySet()), "each voter evaluated alone");
+        assertEquals(3L, ((java.util.TreeMap<Long, HeldOutEval.Result>) o.evaluations()).lastKey(),
+                "the learner stops at max.versions, so the last evaluation is exactly v3: " + o.evaluations().keySet());
+        assertTrue(o.creditQuality().stream().anyMatch(f -> f.role().equals("voter") && f.judged() > 0), "voters' turns judged: " + o.creditQuality());
+        assertTrue(Files.readString(o.reportDir().resolve("metrics.csv")).lines().findFirst().orElse("").contains("voter2_accuracy"));
+    }
+
+    /**
      * The same run on a broker that only speaks SASL/SCRAM with ACLs on: each service process and the analytics page
      * run as their own principal with only ServiceAcls' bindings, so every service's ACL row is exercised (a missing
      * grant fails the service, and with it the run).

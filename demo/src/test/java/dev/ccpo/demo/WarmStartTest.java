@@ -56,6 +56,33 @@ class WarmStartTest {
     }
 
     @Test
+    void aVoterWritesEveryStepThenTheBoxedAnswerWithinTheTurnLimit(@TempDir Path dir) {
+        PromptLibrary prompts = new PromptLibrary(DemoTasks.writePrompts(dir));
+        CharTokenizer tok = new CharTokenizer();
+        ArithmeticTask task = TASKS.training(3);
+        List<WarmStart.Example> ex = WarmStart.voterExamples(task, prompts, tok);
+        assertEquals(1, ex.size());
+        String answer = tok.decode(ex.get(0).completion());
+        List<String> lines = answer.lines().toList();
+        assertEquals(List.of(task.steps().get(0).text(), task.steps().get(1).text(), "\\boxed{" + task.answer() + "}"), lines);
+        // the demo's default max.new.tokens is 40, the end-of-turn token included; the longest 2-step answer:
+        // "9 * 9 = 81\n81 * 9 = 729\n\\boxed{729}" is 35 characters
+        assertTrue(ex.get(0).completion().length <= 40, answer);
+        assertTrue(tok.decode(ex.get(0).prompt()).contains(task.task().question()), "the voter sees the question");
+        WarmStart.Settings voter = new WarmStart.Settings(32, 1, 40, 24, 3e-3, 11, TASKS, WarmStart.Protocol.VOTER);
+        assertTrue(!voter.key().equals(new WarmStart.Settings(32, 1, 40, 24, 3e-3, 11, TASKS).key()), "a voter's warm start has its own cache");
+    }
+
+    @Test
+    void votingStrengthsAreSharesOfTheWarmStartOnePerVoter() {
+        assertEquals(List.of(1.0, 0.5, 0.25), Demo.votingStrengths("1, 0.5,0.25"));
+        for (String bad : List.of("1", "1,0", "1,1.5", "1,x", "")) {
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> Demo.votingStrengths(bad));
+            assertTrue(e.getMessage().startsWith("voting.strengths"), e.getMessage());
+        }
+    }
+
+    @Test
     void trainingLowersTheLossAndIsCached(@TempDir Path dir) throws Exception {
         PromptLibrary prompts = new PromptLibrary(DemoTasks.writePrompts(dir.resolve("prompts")));
         WarmStart.Settings s = new WarmStart.Settings(32, 1, 40, 24, 3e-3, 11, TASKS);

@@ -56,6 +56,7 @@ public final class GeneratorApp {
                 .longKey("seed", 0L, Long.MIN_VALUE, "Base sampling seed; group seeds derive from it and the groupId.")
                 .string("model.dir", "", "Base checkpoint folder (config.json, tokenizer, safetensors). Required.")
                 .string("model.id", "", "Identifies the base model; weights records for another model id are refused. Required.")
+                .string(dev.ccpo.policy.model.PolicyDirs.KEY, "", dev.ccpo.policy.model.PolicyDirs.DESCRIPTION)
                 .string("prompts.dir", "", "Folder of prompt templates (<name>.txt) overriding the built-in ones; empty = built-in.")
                 .string("device", "auto", "DJL device: auto (CUDA when present), cpu, cuda or cuda:N.")
                 .bool("weights.follow", true, "Follow the weights topic and swap to newer weights between groups.")
@@ -86,7 +87,9 @@ public final class GeneratorApp {
 
         TeamSpec team = team(cfg);
         Map<String, ChatModel> initial = new LinkedHashMap<>();
-        for (String role : team.policyKeys()) initial.put(role, CausalLM.open(Path.of(modelDir), Devices.pick(cfg.string("device"))));
+        Map<String, Path> ownDirs = dev.ccpo.policy.model.PolicyDirs.parse(cfg.string(dev.ccpo.policy.model.PolicyDirs.KEY));
+        for (String role : team.policyKeys())
+            initial.put(role, CausalLM.open(dev.ccpo.policy.model.PolicyDirs.of(ownDirs, role, Path.of(modelDir)), Devices.pick(cfg.string("device"))));
         // One version kept: each new version is written into the role's model in place, between groups.
         RolePolicies<ChatModel> policies = new RolePolicies<>(initial, 0,
                 (role, bytes) -> CausalLM.open(Path.of(modelDir), Devices.pick(cfg.string("device")), bytes), CausalLM::reload, 1);

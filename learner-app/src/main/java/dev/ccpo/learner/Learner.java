@@ -63,8 +63,8 @@ public final class Learner implements AutoCloseable {
         for (String role : roles) {
             if (shared && sharedTrainer != null) { trainers.put(role, sharedTrainer); continue; }
             String part = shared ? "shared" : role;
-            CausalLM model = ck.isPresent() ? CausalLM.open(ck.get().dir().resolve(part), device) : initial(device);
-            PolicyTrainer t = new PolicyTrainer(model, c.decimal("kl.coef") > 0 ? initial(device) : null,
+            CausalLM model = ck.isPresent() ? CausalLM.open(ck.get().dir().resolve(part), device) : initial(part, device);
+            PolicyTrainer t = new PolicyTrainer(model, c.decimal("kl.coef") > 0 ? initial(part, device) : null,
                     LearnerKeys.optimizer(c), LearnerKeys.loss(c), c.integer("micro.batch.size"), (float) c.decimal("temperature"));
             if (ck.isPresent()) loadOptimizer(t, ck.get().dir().resolve(part + ".adamw"));
             trainers.put(role, t);
@@ -105,7 +105,10 @@ public final class Learner implements AutoCloseable {
         assignAndSeek(ck.map(l -> l.meta().offsets()).orElse(Map.of()));
     }
 
-    private CausalLM initial(Device device) {
+    /** The policy's initial model: its own folder of policy.model.dirs, else model.dir, else a fresh tiny model. */
+    private CausalLM initial(String policy, Device device) {
+        java.nio.file.Path own = dev.ccpo.policy.model.PolicyDirs.parse(c.string(dev.ccpo.policy.model.PolicyDirs.KEY)).get(policy);
+        if (own != null) return CausalLM.open(own, device);
         String dir = c.string("model.dir");
         if (!dir.isBlank()) return CausalLM.open(Paths.get(dir), device);
         return CausalLM.init(ModelConfig.tiny(CharTokenizer.VOCAB), new CharTokenizer(), c.longValue("seed"), device);

@@ -16,7 +16,7 @@ public final class LearnerApp {
         Learner learner = new Learner(c);
         Thread loop = new Thread(() -> {
             try {
-                learner.run(0, true);
+                learner.run(c.longValue("max.steps"), true);
             } catch (RuntimeException e) {
                 // a failed step must not leave the JVM waiting for SIGTERM: report and exit non-zero
                 e.printStackTrace();

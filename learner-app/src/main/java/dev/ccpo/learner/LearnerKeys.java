@@ -12,6 +12,7 @@ public final class LearnerKeys {
     public static ConfigSpec spec() {
         return TorchThreads.addKeys(CommonKeys.spec("learner")
                 .string("model.dir", "", "Folder of the initial model (CausalLM.open); empty = fresh tiny model (tests/demo).")
+                .string(dev.ccpo.policy.model.PolicyDirs.KEY, "", dev.ccpo.policy.model.PolicyDirs.DESCRIPTION)
                 .string("model.id", "", "Model id written into published weights (workers refuse other ids); empty = model.dir's folder name, or 'tiny'.")
                 .string("roles", "thinker,reasoner", "Comma-separated roles; one policy per role unless policy.sharing=shared.")
                 .choice("policy.sharing", "per-role", "One CausalLM per role, or one shared by all roles.", "per-role", "shared")
@@ -31,6 +32,8 @@ public final class LearnerKeys {
                 .decimal("kl.coef", 0.0, 0, 1e3, "k3 KL to the frozen initial policy; 0 = off.")
                 .decimal("entropy.coef", 0.0, 0, 1e3, "Entropy bonus (sampled-token estimate); 0 = off.")
                 .decimal("temperature", 1.0, 0.000001, 100, "Sampling temperature the behaviour log-probs were taken at.")
+                .longKey("max.steps", 0L, 0L, "Stop training after this many steps (the process stays up, idle, until stopped); 0 = no limit. "
+                        + "Runs compared at equal policy versions (the demo's ablation) end exactly there.")
                 .integer("alternate.steps", 10, 0, 1_000_000, "Steps per role before switching; 0 = update all roles together.")
                 .longKey("max.policy.lag", 4, 0, "Drop samples with policyVersion < current - this (counted).")
                 .integer("publish.every", 1, 1, 1_000_000, "Publish weights every N steps.")

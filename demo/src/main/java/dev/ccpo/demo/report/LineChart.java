@@ -9,18 +9,39 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Several named (x, y) series as lines with point markers; non-finite points break the line. */
+/**
+ * Several named (x, y) series as lines with point markers; non-finite points break the line. A series may carry a
+ * band (e.g. a 95 % interval over seeds), drawn under every line as a translucent fill of the series' colour.
+ */
 public final class LineChart {
-    /** One named series; xs and ys have the same length. */
-    public record Series(String name, double[] xs, double[] ys) {
+    /** Alpha of a band's fill: light enough that overlapping bands and the lines over them stay readable. */
+    static final int BAND_ALPHA = 56;
+
+    /** One named series; xs and ys have the same length, and so have lower and upper when the series has a band. */
+    public record Series(String name, double[] xs, double[] ys, double[] lower, double[] upper) {
         public Series {
             if (xs.length != ys.length) {
                 throw new IllegalArgumentException(
                         "series '" + name + "': " + xs.length + " x values but " + ys.length + " y values");
             }
+            if ((lower == null) != (upper == null)) {
+                throw new IllegalArgumentException("series '" + name + "': a band needs both a lower and an upper bound");
+            }
+            if (lower != null && (lower.length != xs.length || upper.length != xs.length)) {
+                throw new IllegalArgumentException("series '" + name + "': " + xs.length + " x values but a band of "
+                        + lower.length + " lower and " + upper.length + " upper bounds");
+            }
             xs = xs.clone();
             ys = ys.clone();
+            lower = lower == null ? null : lower.clone();
+            upper = upper == null ? null : upper.clone();
         }
+
+        public Series(String name, double[] xs, double[] ys) {
+            this(name, xs, ys, null, null);
+        }
+
+        public boolean hasBand() { return lower != null; }
     }
 
     private final String title;
@@ -41,6 +62,12 @@ public final class LineChart {
         return this;
     }
 
+    /** A series with a band from lower to upper around it (e.g. mean ± a 95 % interval). */
+    public LineChart add(String name, double[] xs, double[] ys, double[] lower, double[] upper) {
+        series.add(new Series(name, xs, ys, lower, upper));
+        return this;
+    }
+
     /** Fixes the y range (e.g. [0, 1] for accuracies); values outside are still drawn, clipped. */
     public LineChart yRange(double min, double max) {
         this.yMinFixed = min;
@@ -55,7 +82,9 @@ public final class LineChart {
     /** The frame (ranges and pixel mapping) a render at this size uses. */
     public ChartFrame frame(int width, int height) {
         double[][] xs = series.stream().map(Series::xs).toArray(double[][]::new);
-        double[][] ys = series.stream().map(Series::ys).toArray(double[][]::new);
+        // the bands count towards the y range, so a band is never cut off by an automatic range
+        double[][] ys = series.stream().flatMap(s -> s.hasBand() ? java.util.stream.Stream.of(s.ys(), s.lower(), s.upper())
+                : java.util.stream.Stream.of(s.ys())).toArray(double[][]::new);
         double[] xr = Ticks.range(xs);
         double[] yr = Ticks.range(ys);
         if (xr == null) {
@@ -79,6 +108,9 @@ public final class LineChart {
         Graphics2D g = ChartFrame.graphics(img);
         f.drawAxes(g, title, xLabel, yLabel);
         g.clipRect(f.plotLeft(), f.plotTop(), f.plotRight() - f.plotLeft() + 1, f.plotBottom() - f.plotTop() + 1);
+        for (int s = 0; s < series.size(); s++) {
+            if (series.get(s).hasBand()) drawBand(g, f, series.get(s), ChartFrame.color(s));
+        }
         List<String> names = new ArrayList<>();
         for (int s = 0; s < series.size(); s++) {
             Series ser = series.get(s);
@@ -114,6 +146,29 @@ public final class LineChart {
         f.drawLegend(g, names);
         g.dispose();
         return img;
+    }
+
+    /** The band as one polygon per run of points where x and both bounds are finite (a gap breaks it, as for lines). */
+    private static void drawBand(Graphics2D g, ChartFrame f, Series ser, java.awt.Color color) {
+        g.setColor(new java.awt.Color(color.getRed(), color.getGreen(), color.getBlue(), BAND_ALPHA));
+        int n = ser.xs().length;
+        int i = 0;
+        while (i < n) {
+            while (i < n && !bandPoint(ser, i)) i++;
+            int start = i;
+            while (i < n && bandPoint(ser, i)) i++;
+            if (i - start < 2) continue; // one point alone has no area; its marker and the line show it
+            Path2D.Double poly = new Path2D.Double();
+            poly.moveTo(f.px(ser.xs()[start]), f.py(ser.upper()[start]));
+            for (int k = start + 1; k < i; k++) poly.lineTo(f.px(ser.xs()[k]), f.py(ser.upper()[k]));
+            for (int k = i - 1; k >= start; k--) poly.lineTo(f.px(ser.xs()[k]), f.py(ser.lower()[k]));
+            poly.closePath();
+            g.fill(poly);
+        }
+    }
+
+    private static boolean bandPoint(Series s, int i) {
+        return Double.isFinite(s.xs()[i]) && Double.isFinite(s.lower()[i]) && Double.isFinite(s.upper()[i]);
     }
 
     public void writePng(Path file, int width, int height) {

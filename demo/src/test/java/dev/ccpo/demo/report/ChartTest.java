@@ -105,4 +105,22 @@ class ChartTest {
         assertEquals("0.25", Ticks.label(0.25));
         assertEquals("12", Ticks.label(12.0));
     }
+
+    @Test
+    void aBandIsATranslucentFillOfItsSeriesColourBetweenItsBounds() throws Exception {
+        double[] xs = {0, 10, 20, 30};
+        LineChart c = new LineChart("t", "version", "accuracy").yRange(0, 1)
+                .add("ccpo", xs, new double[] {0.5, 0.5, 0.5, 0.5}, new double[] {0.3, 0.3, 0.3, 0.3}, new double[] {0.7, 0.7, 0.7, 0.7});
+        BufferedImage img = c.render(640, 400);
+        ChartFrame f = c.frame(640, 400);
+        int inside = img.getRGB((int) Math.round(f.px(17)), (int) Math.round(f.py(0.62)));
+        int red = (inside >> 16) & 0xFF, blue = inside & 0xFF;
+        assertNotEquals(BG, inside, "inside the band the plot is tinted");
+        assertTrue(blue > red + 20, "the tint is the series' colour (blue), got " + Integer.toHexString(inside));
+        assertTrue(red > 150, "and translucent: lighter than the line itself, got " + Integer.toHexString(inside));
+        assertEquals(BG, img.getRGB((int) Math.round(f.px(17)), (int) Math.round(f.py(0.85))), "above the upper bound: blank");
+        assertTrue(colourNear(img, f.px(10), f.py(0.5), ChartFrame.color(0).getRGB(), 1), "the mean line is drawn over the band");
+        assertThrows(IllegalArgumentException.class, () -> new LineChart("t", "x", "y").add("a", xs, xs, new double[3], new double[4]));
+        assertThrows(IllegalArgumentException.class, () -> new LineChart.Series("a", xs, xs, xs, null));
+    }
 }
