@@ -584,7 +584,9 @@ public final class Demo {
                 PipelineMonitor.RoleStats rs = vs.roles.get(THINKER);
                 if (rs != null && rs.count > 0) thinker = rs.meanContribution();
             }
-            return String.format(Locale.ROOT, "reward %.2f, Thinker credit %+.2f", reward, thinker);
+            // a voting team has no Thinker: its credit per voter is in the credit-quality part
+            return Double.isNaN(thinker) ? String.format(Locale.ROOT, "reward %.2f", reward)
+                    : String.format(Locale.ROOT, "reward %.2f, Thinker credit %+.2f", reward, thinker);
         });
         String credit = dev.ccpo.analytics.CreditQuality.summary(m.creditQuality());
         return String.format(Locale.ROOT, "rl %s/%s | policy v%d | trajectories %d (%.2f/s) counterfactuals %d advantages %d weights %d dlq %d | %s | %s | workers %s | %s",
