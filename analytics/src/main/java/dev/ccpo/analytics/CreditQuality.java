@@ -104,6 +104,17 @@ public final class CreditQuality {
         return out;
     }
 
+    /**
+     * Figures of disjoint sets of groups (e.g. one CreditQuality per policy version: a group has one version) added
+     * up per (mode, role), in mode then role order.
+     */
+    public static List<Figures> sum(Iterable<List<Figures>> parts) {
+        Map<String, Figures> total = new TreeMap<>();
+        for (List<Figures> part : parts)
+            for (Figures f : part) total.merge(f.mode() + "\u0000" + f.role(), f, Figures::plus);
+        return new ArrayList<>(total.values());
+    }
+
     /** "thinker AUC 0.81 (mistakes rewarded 12%, successes punished 4%), reasoner ..." or "" with nothing judged. */
     public String summary() { return summary(figures()); }
 

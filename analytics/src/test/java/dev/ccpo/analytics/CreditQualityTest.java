@@ -64,4 +64,20 @@ class CreditQualityTest {
         assertEquals(inOrder.figures().get(0).auc(), shuffled.figures().get(0).auc(), 1e-12);
         assertTrue(inOrder.figures().get(0).auc() > 0.5, "right turns were given higher advantages on average");
     }
+
+    @Test
+    void figuresOfDisjointGroupsAddUpToTheFiguresOfAll() {
+        CreditQuality all = new CreditQuality(), v1 = new CreditQuality(), v2 = new CreditQuality();
+        Object[][] records = {{"g1", 1.0, true}, {"g1", -1.0, false}, {"g1", 0.5, false}, {"g2", 0.0, true}, {"g2", 0.0, false}};
+        for (Object[] r : records) {
+            all.add("ccpo", "thinker", (String) r[0], (double) r[1], (boolean) r[2]);
+            (r[0].equals("g1") ? v1 : v2).add("ccpo", "thinker", (String) r[0], (double) r[1], (boolean) r[2]);
+        }
+        v2.add("ccpo", "reasoner", "g2", 1.0, true);
+        List<CreditQuality.Figures> sum = CreditQuality.sum(List.of(v1.figures(), v2.figures()));
+        assertEquals(2, sum.size());
+        assertEquals("reasoner", sum.get(0).role());
+        assertEquals(all.figures().get(0), sum.get(1));
+        assertEquals(2.5 / 3, sum.get(1).auc(), 1e-12);
+    }
 }

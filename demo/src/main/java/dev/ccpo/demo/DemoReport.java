@@ -15,7 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * The demo's report folder: one metrics row per evaluated policy version (held-out accuracy, plus what the pipeline
@@ -51,9 +50,9 @@ final class DemoReport {
                 double rewardSum = 0;
                 long n = 0;
                 Map<String, double[]> roles = new LinkedHashMap<>(); // count, contribution, adv, adv^2
-                Map<String, CreditQuality.Figures> quality = new TreeMap<>();
+                List<List<CreditQuality.Figures>> quality = new ArrayList<>();
                 for (var e : versions.subMap(from, true, v, true).entrySet()) {
-                    for (CreditQuality.Figures f : e.getValue().creditQuality.figures()) quality.merge(f.role(), f, CreditQuality.Figures::plus);
+                    quality.add(e.getValue().creditQuality.figures());
                     rewardSum += e.getValue().rewardSum;
                     n += e.getValue().trajectories;
                     e.getValue().roles.forEach((role, s) -> {
@@ -73,11 +72,11 @@ final class DemoReport {
                     row.put(Columns.advantageStd(role), acc[0] < 2 ? Double.NaN
                             : Math.sqrt(Math.max(0, (acc[3] - acc[0] * mean * mean) / (acc[0] - 1))));
                 });
-                quality.forEach((role, f) -> {
-                    row.put(Columns.creditAuc(role), f.auc());
-                    row.put(Columns.rewardedMistakes(role), f.rewardedMistakes());
-                    row.put(Columns.punishedSuccesses(role), f.punishedSuccesses());
-                });
+                for (CreditQuality.Figures f : CreditQuality.sum(quality)) { // one credit mode per run
+                    row.put(Columns.creditAuc(f.role()), f.auc());
+                    row.put(Columns.rewardedMistakes(f.role()), f.rewardedMistakes());
+                    row.put(Columns.punishedSuccesses(f.role()), f.punishedSuccesses());
+                }
                 table.addRow(row);
             }
             return null;

@@ -72,7 +72,6 @@ public final class PipelineMonitor implements AutoCloseable {
     private final Map<String, List<Double>> advantages = new TreeMap<>();
     private final Map<String, Long> workerVersions = new TreeMap<>();
     private final StageLatency latency = new StageLatency();
-    private final CreditQuality creditQuality = new CreditQuality();
     private final Thread thread;
     private volatile boolean running = true;
     private volatile RuntimeException failure;
@@ -143,7 +142,6 @@ public final class PipelineMonitor implements AutoCloseable {
                 advantageSeats.computeIfAbsent(a.getTrajectoryId(), k -> new TreeMap<>()).merge(a.getRole() + "/" + a.getAgentId(), 1, Integer::sum);
                 VersionStats vs = versions.computeIfAbsent(a.getPolicyVersion(), k -> new VersionStats());
                 vs.creditQuality.add(a);
-                creditQuality.add(a);
                 RoleStats s = vs.roles.computeIfAbsent(a.getRole(), k -> new RoleStats());
                 s.count++;
                 s.contributionSum += a.getMarginalContribution();
@@ -197,7 +195,7 @@ public final class PipelineMonitor implements AutoCloseable {
 
     /** Credit AUC, rewarded mistakes and punished successes per role over every advantage seen. */
     public synchronized List<CreditQuality.Figures> creditQuality() {
-        return creditQuality.figures();
+        return CreditQuality.sum(versions.values().stream().map(v -> v.creditQuality.figures()).toList());
     }
 
     /** Per-stage latency percentiles of every record seen so far ({@link StageLatency}). */
