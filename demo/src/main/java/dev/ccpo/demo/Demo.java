@@ -148,6 +148,8 @@ public final class Demo {
     private int creditHttpPort;
     /** team=voting: each voter's warm-started checkpoint, by policy (voter0, …), once {@link #voterWarmStarts} ran. */
     private Map<String, Path> voterModels = Map.of();
+    /** team=voting: voting.strengths, one share of warm.steps per voter; empty otherwise. */
+    private final List<Double> voterShares;
 
     public Demo(Config cfg, PrintStream out) {
         // The demo JVM and three PyTorch services share the cores: OpenMP threads spin-waiting on each other made every
@@ -159,7 +161,8 @@ public final class Demo {
         this.out = out;
         this.workDir = Path.of(cfg.string("work.dir")).toAbsolutePath();
         tasks(); // fails here, before anything starts, when task.reasoner.steps does not leave the Thinker a step
-        if (voting()) votingStrengths(cfg.string("voting.strengths")); // and here when a voter's strength is not a share
+        // and here when a voter's strength is not a share
+        this.voterShares = voting() ? votingStrengths(cfg.string("voting.strengths")) : List.of();
     }
 
     boolean voting() {
@@ -188,7 +191,7 @@ public final class Demo {
     List<String> policies() {
         if (!voting()) return List.of(THINKER, REASONER);
         List<String> voters = new ArrayList<>();
-        for (int k = 0; k < votingStrengths(cfg.string("voting.strengths")).size(); k++) voters.add(dev.ccpo.policy.team.TeamSpec.VOTER + k);
+        for (int k = 0; k < voterShares.size(); k++) voters.add(dev.ccpo.policy.team.TeamSpec.VOTER + k);
         return voters;
     }
 
@@ -198,7 +201,7 @@ public final class Demo {
      * stopped earlier. Cached like the Think–Reason warm start.
      */
     Map<String, Path> voterWarmStarts(PromptLibrary prompts) {
-        List<Double> shares = votingStrengths(cfg.string("voting.strengths"));
+        List<Double> shares = voterShares;
         List<String> voters = policies();
         Map<String, Path> models = new java.util.LinkedHashMap<>();
         for (int k = 0; k < shares.size(); k++) {
