@@ -199,7 +199,8 @@ public final class Aggregates {
         for (CreditQuality.Figures f : creditQuality.figures())
             quality.addObject().put("mode", f.mode()).put("role", f.role()).put("judged", f.judged()).put("right", f.right())
                     .put("pairs", f.pairs()).put("auc", orNull(f.auc())).put("rewardedMistakes", orNull(f.rewardedMistakes()))
-                    .put("punishedSuccesses", orNull(f.punishedSuccesses()));
+                    .put("punishedSuccesses", orNull(f.punishedSuccesses()))
+                    .put("signsCompared", f.signsCompared()).put("signFlips", orNull(f.signFlips()));
         root.set("rolloutStats", F.objectNode().setAll(new LinkedHashMap<>(latestStats)));
         root.set("weights", F.objectNode().setAll(new LinkedHashMap<>(latestWeights)));
         ArrayNode ws = root.putArray("workers");

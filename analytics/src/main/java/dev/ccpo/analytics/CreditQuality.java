@@ -16,7 +16,11 @@ import java.util.TreeMap;
  *       where the right turn got the higher advantage (ties count half). 1 = credit always ranks a right turn
  *       above a wrong one, 0.5 = no better than chance;</li>
  *   <li><b>rewarded mistakes</b>: the share of wrong turns that got a positive advantage (free-riding rewarded);</li>
- *   <li><b>punished successes</b>: the share of right turns that got a negative advantage.</li>
+ *   <li><b>punished successes</b>: the share of right turns that got a negative advantage;</li>
+ *   <li><b>sign flips against the shared reward</b>: over all advantages of whole groups (ground truth or not), the
+ *       share whose sign is opposite to the one the shared reward would give the same turn, sign(R_joint − the
+ *       group's mean R_joint), counting turns where both are non-zero. 0 for the shared mode itself; for ccpo, how
+ *       often the counterfactual overturned the team's verdict on an agent.</li>
  * </ul>
  * Incremental and exact: each advantage is paired with the earlier ones of its group and role as it arrives, so
  * records may come in any order. Open groups are kept for the last {@code maxOpenGroups} groups seen. Not
@@ -29,7 +33,7 @@ public final class CreditQuality {
      * Counts of disjoint sets of groups add up ({@link #plus}).
      */
     public record Figures(String mode, String role, long right, long wrong, long wrongPositive, long rightNegative,
-                          long pairs, double wins) {
+                          long pairs, double wins, long signsCompared, long signsFlipped) {
         public long judged() { return right + wrong; }
 
         /** Credit AUC; NaN while no group had both a right and a wrong turn. */
@@ -41,41 +45,90 @@ public final class CreditQuality {
         /** Share of right turns with a negative advantage; NaN without right turns. */
         public double punishedSuccesses() { return right == 0 ? Double.NaN : (double) rightNegative / right; }
 
+        /** Share of compared advantages whose sign is opposite to the shared reward's; NaN before any was compared. */
+        public double signFlips() { return signsCompared == 0 ? Double.NaN : (double) signsFlipped / signsCompared; }
+
         public Figures plus(Figures o) {
             return new Figures(mode, role, right + o.right, wrong + o.wrong, wrongPositive + o.wrongPositive,
-                    rightNegative + o.rightNegative, pairs + o.pairs, wins + o.wins);
+                    rightNegative + o.rightNegative, pairs + o.pairs, wins + o.wins, signsCompared + o.signsCompared,
+                    signsFlipped + o.signsFlipped);
         }
     }
 
     private static final class Tally {
-        long right, wrong, wrongPositive, rightNegative, pairs;
+        long right, wrong, wrongPositive, rightNegative, pairs, signsCompared, signsFlipped;
         double wins;
     }
 
     private record Judged(double advantage, boolean correct) {}
 
+    /** One advantage of a group still being collected for the sign comparison. */
+    private record Signed(String role, String trajectoryId, double reward, double advantage) {}
+
     private final Map<String, Tally> tallies = new TreeMap<>();
     private final Map<String, List<Judged>> openGroups;
+    private final Map<String, List<Signed>> signGroups;  // mode + groupId -> its advantages until the group is whole
 
     public CreditQuality() { this(10_000); }
 
     public CreditQuality(int maxOpenGroups) {
-        this.openGroups = new LinkedHashMap<>(16, 0.75f, false) {
+        this.openGroups = boundedMap(maxOpenGroups);
+        this.signGroups = boundedMap(maxOpenGroups);
+    }
+
+    private static <V> Map<String, V> boundedMap(int max) {
+        return new LinkedHashMap<>(16, 0.75f, false) {
             @Override
-            protected boolean removeEldestEntry(Map.Entry<String, List<Judged>> eldest) { return size() > maxOpenGroups; }
+            protected boolean removeEldestEntry(Map.Entry<String, V> eldest) { return size() > max; }
         };
     }
 
-    /** Counts one advantage; those without a ground truth are ignored. */
+    /** Counts one advantage: in the sign comparison once its group is whole, and in the rest if its turn was judged. */
     public void add(AgentAdvantage a) {
+        String mode = a.getCreditMode().name().toLowerCase(java.util.Locale.ROOT);
+        compareSigns(mode, a.getGroupId(), a.getGroupRecordCount(),
+                new Signed(a.getRole(), a.getTrajectoryId(), a.getReward(), a.getAdvantage()));
         if (a.getTurnCorrect() == null) return;
-        add(a.getCreditMode().name().toLowerCase(java.util.Locale.ROOT), a.getRole(), a.getGroupId(), a.getAdvantage(), a.getTurnCorrect());
+        add(mode, a.getRole(), a.getGroupId(), a.getAdvantage(), a.getTurnCorrect());
     }
+
+    /**
+     * Collects a group's advantages until it holds {@code wholeGroup} of them (AgentAdvantage.groupRecordCount; 0 =
+     * unknown, not compared), then compares each one's sign with sign(R_joint − the group's mean R_joint).
+     */
+    void compareSigns(String mode, String groupId, int wholeGroup, Signed s) {
+        if (wholeGroup <= 0 || !Double.isFinite(s.advantage()) || !Double.isFinite(s.reward())) return;
+        String key = mode + "\u0000" + groupId;
+        List<Signed> group = signGroups.computeIfAbsent(key, k -> new ArrayList<>());
+        group.add(s);
+        if (group.size() < wholeGroup) return;
+        signGroups.remove(key);
+        Map<String, Double> rewards = new LinkedHashMap<>();  // one R_joint per episode, however many agents it has
+        for (Signed x : group) rewards.put(x.trajectoryId(), x.reward());
+        double mean = rewards.values().stream().mapToDouble(Double::doubleValue).average().orElseThrow();
+        for (Signed x : group) {
+            double diff = x.reward() - mean;
+            int shared = Math.abs(diff) <= 1e-12 ? 0 : (int) Math.signum(diff);
+            int own = (int) Math.signum(x.advantage());
+            if (shared == 0 || own == 0) continue;
+            Tally t = tally(mode, x.role());
+            t.signsCompared++;
+            if (own != shared) t.signsFlipped++;
+        }
+    }
+
+    /** Test entry: the sign comparison without an AgentAdvantage. */
+    void compareSigns(String mode, String role, String groupId, int wholeGroup, String trajectoryId, double reward,
+                      double advantage) {
+        compareSigns(mode, groupId, wholeGroup, new Signed(role, trajectoryId, reward, advantage));
+    }
+
+    private Tally tally(String mode, String role) { return tallies.computeIfAbsent(mode + "\u0000" + role, k -> new Tally()); }
 
     void add(String mode, String role, String groupId, double advantage, boolean correct) {
         if (!Double.isFinite(advantage)) return;
         String key = mode + "\u0000" + role;
-        Tally t = tallies.computeIfAbsent(key, k -> new Tally());
+        Tally t = tally(mode, role);
         if (correct) {
             t.right++;
             if (advantage < 0) t.rightNegative++;
@@ -99,7 +152,8 @@ public final class CreditQuality {
         List<Figures> out = new ArrayList<>();
         tallies.forEach((key, t) -> {
             String[] mr = key.split("\u0000");
-            out.add(new Figures(mr[0], mr[1], t.right, t.wrong, t.wrongPositive, t.rightNegative, t.pairs, t.wins));
+            out.add(new Figures(mr[0], mr[1], t.right, t.wrong, t.wrongPositive, t.rightNegative, t.pairs, t.wins,
+                    t.signsCompared, t.signsFlipped));
         });
         return out;
     }
@@ -115,14 +169,18 @@ public final class CreditQuality {
         return new ArrayList<>(total.values());
     }
 
-    /** "thinker AUC 0.81 (mistakes rewarded 12%, successes punished 4%), reasoner ..." or "" with nothing judged. */
+    /**
+     * "thinker AUC 0.81 (mistakes rewarded 12%, successes punished 4%, signs flipped 9%), reasoner ..." or "" with
+     * nothing judged; the flips part only once signs were compared.
+     */
     public String summary() { return summary(figures()); }
 
     public static String summary(List<Figures> figures) {
         List<String> parts = new ArrayList<>();
         for (Figures f : figures)
-            parts.add(String.format(java.util.Locale.ROOT, "%s AUC %s (mistakes rewarded %s, successes punished %s)",
-                    f.role(), fixed(f.auc()), percent(f.rewardedMistakes()), percent(f.punishedSuccesses())));
+            parts.add(String.format(java.util.Locale.ROOT, "%s AUC %s (mistakes rewarded %s, successes punished %s%s)",
+                    f.role(), fixed(f.auc()), percent(f.rewardedMistakes()), percent(f.punishedSuccesses()),
+                    f.signsCompared() == 0 ? "" : ", signs flipped " + percent(f.signFlips())));
         return String.join(", ", parts);
     }
 

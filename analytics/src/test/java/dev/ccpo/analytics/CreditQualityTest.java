@@ -80,4 +80,30 @@ class CreditQualityTest {
         assertEquals(all.figures().get(0), sum.get(1));
         assertEquals(2.5 / 3, sum.get(1).auc(), 1e-12);
     }
+
+    @Test
+    void signsAreComparedWithTheSharedRewardOnceTheGroupIsWhole() {
+        CreditQuality q = new CreditQuality();
+        // A group of 3 episodes x 2 agents (6 records). R_joint 1, 1, 0: mean 2/3, so the shared reward's signs are
+        // +, +, - for both agents of each episode.
+        // thinker: t1 +0.5 (agrees), t2 -0.3 (flipped), t3 +0.2 (flipped); reasoner: t1 +1 (agrees), t2 0.0 (not
+        // compared: zero advantage), t3 -1 (agrees).
+        Object[][] records = {{"thinker", "t1", 1.0, 0.5}, {"thinker", "t2", 1.0, -0.3}, {"thinker", "t3", 0.0, 0.2},
+                {"reasoner", "t1", 1.0, 1.0}, {"reasoner", "t2", 1.0, 0.0}};
+        for (Object[] r : records)
+            q.compareSigns("ccpo", (String) r[0], "g1", 6, (String) r[1], (double) r[2], (double) r[3]);
+        assertTrue(q.figures().isEmpty(), "nothing is compared before the group is whole");
+        q.compareSigns("ccpo", "reasoner", "g1", 6, "t3", 0.0, -1.0);
+        CreditQuality.Figures reasoner = q.figures().get(0), thinker = q.figures().get(1);
+        assertEquals(2, reasoner.signsCompared());
+        assertEquals(0.0, reasoner.signFlips(), 1e-12);
+        assertEquals(3, thinker.signsCompared());
+        assertEquals(2.0 / 3, thinker.signFlips(), 1e-12);
+        // A group where every episode got the same reward: the shared reward gives no sign, nothing is compared.
+        q.compareSigns("ccpo", "thinker", "g2", 2, "u1", 1.0, 0.4);
+        q.compareSigns("ccpo", "thinker", "g2", 2, "u2", 1.0, -0.4);
+        assertEquals(3, q.figures().get(1).signsCompared());
+        assertEquals("reasoner AUC - (mistakes rewarded -, successes punished -, signs flipped 0%), "
+                + "thinker AUC - (mistakes rewarded -, successes punished -, signs flipped 67%)", q.summary());
+    }
 }

@@ -76,6 +76,7 @@ final class DemoReport {
                     row.put(Columns.creditAuc(f.role()), f.auc());
                     row.put(Columns.rewardedMistakes(f.role()), f.rewardedMistakes());
                     row.put(Columns.punishedSuccesses(f.role()), f.punishedSuccesses());
+                    row.put(Columns.signFlips(f.role()), f.signFlips());
                 }
                 table.addRow(row);
             }

@@ -43,11 +43,14 @@ public final class MetricsTable {
         public static final String CREDIT_AUC_PREFIX = "credit_auc.";
         public static final String REWARDED_MISTAKES_PREFIX = "rewarded_mistakes.";
         public static final String PUNISHED_SUCCESSES_PREFIX = "punished_successes.";
+        /** Share of a role's advantages whose sign is opposite to the shared reward's (CreditQuality.signFlips). */
+        public static final String SIGN_FLIPS_PREFIX = "sign_flips.";
 
         public static String marginal(String role) { return MARGINAL_PREFIX + role; }
         public static String creditAuc(String role) { return CREDIT_AUC_PREFIX + role; }
         public static String rewardedMistakes(String role) { return REWARDED_MISTAKES_PREFIX + role; }
         public static String punishedSuccesses(String role) { return PUNISHED_SUCCESSES_PREFIX + role; }
+        public static String signFlips(String role) { return SIGN_FLIPS_PREFIX + role; }
         public static String advantageMean(String role) { return ADV_MEAN_PREFIX + role; }
         public static String advantageStd(String role) { return ADV_STD_PREFIX + role; }
         public static String rate(String stage) { return RATE_PREFIX + stage; }
