@@ -14,7 +14,16 @@ public record CreditSettings(String applicationId, String trajectoriesTopic, Str
                              String advantagesTopic, String statsTopic, String dlqTopic, CreditMode mode,
                              long groupGraceMs, double alpha, double eta, double historyDecay, long warmupSamples,
                              boolean maskTruncated, long punctuateMs, int httpPort, String httpBind, Stats stats,
-                             ValueDomains domains) {
+                             ValueDomains domains, Release release) {
+
+    /**
+     * When a complete group's advantages leave. WINDOW: once the statistics window before the group's own has closed
+     * (the group is normalized with the history as of its window: output values depend only on the input, so
+     * replays are byte-identical). ON_COMPLETE: as soon as the group is complete, with the newest closed history
+     * the app holds then (lowest latency; which history that is depends on timing, recorded in each advantage's
+     * historyCount, globalMean and globalStd).
+     */
+    public enum Release { WINDOW, ON_COMPLETE }
 
     /**
      * Windowed global statistics: tumbling event-time windows, closed on the stats watermark (the minimum
@@ -38,7 +47,7 @@ public record CreditSettings(String applicationId, String trajectoriesTopic, Str
     public CreditSettings withStats(Stats st) {
         return new CreditSettings(applicationId, trajectoriesTopic, counterfactualsTopic, advantagesTopic, statsTopic,
                 dlqTopic, mode, groupGraceMs, alpha, eta, historyDecay, warmupSamples, maskTruncated, punctuateMs, httpPort,
-                httpBind, st, domains);
+                httpBind, st, domains, release);
     }
 
     /**
@@ -73,6 +82,7 @@ public record CreditSettings(String applicationId, String trajectoriesTopic, Str
     public static final String PROCESSING_GUARANTEE = "processing.guarantee";
     public static final String AUTO_OFFSET_RESET = "auto.offset.reset";
     public static final String REPLAY = "replay";
+    public static final String RELEASE = "credit.release";
     /** The live pipeline's application id: a replay must have its own. */
     public static final String LIVE_APPLICATION_ID = "ccpo-credit";
 
@@ -80,6 +90,7 @@ public record CreditSettings(String applicationId, String trajectoriesTopic, Str
         return CommonKeys.spec("credit-stream-app")
                 .string(APPLICATION_ID, LIVE_APPLICATION_ID, "Kafka Streams application id (a new id replays from the start).")
                 .bool(REPLAY, false, "A replay: its outputs (advantages, dlq, rollout-stats) go to topics named <live topic>.<application.id> unless topic.* names others, created if missing; never the live ones; application.id must not be ccpo-credit.")
+                .choice(RELEASE, "window", "When a complete group's advantages leave: window (once the statistics window before its own has closed; deterministic, byte-identical replays) or on-complete (at once, with the newest closed history; lowest latency, for live training).", "window", "on-complete")
                 .choice(CREDIT_MODE, "ccpo", "Credit rule: ccpo, ccpo-bonus or shared (docs/algorithm.md).", "ccpo", "ccpo-bonus", "shared")
                 .longKey(GROUP_GRACE_MS, 300_000L, 1L, "How long (stream time or wall clock) a group may stay incomplete before it is emitted with what it has (groupComplete=false) or dead-lettered.")
                 .decimal(ALPHA, 1.0, 0.0, 100.0, "alpha in tanh(alpha * z) for Thinker and voter rewards.")
@@ -111,7 +122,8 @@ public record CreditSettings(String applicationId, String trajectoriesTopic, Str
                 c.longValue(STATS_GRACE_MS), c.string(HISTORY), c.integer(HISTORY_WINDOWS), c.integer(HISTORY_BATCH_GROUPS),
                 c.longValue(HISTORY_MAX_WAIT_MS) > 0 ? c.longValue(HISTORY_MAX_WAIT_MS) : 2 * c.longValue(STATS_WINDOW_MS),
                 c.longValue(DEDUP_RETENTION_MS) > 0 ? c.longValue(DEDUP_RETENTION_MS) : 2 * c.longValue(GROUP_GRACE_MS),
-                c.integer(INPUT_PARTITIONS)), ValueDomains.from(c));
+                c.integer(INPUT_PARTITIONS)), ValueDomains.from(c),
+                c.string(RELEASE).equals("on-complete") ? Release.ON_COMPLETE : Release.WINDOW);
     }
 
     /**

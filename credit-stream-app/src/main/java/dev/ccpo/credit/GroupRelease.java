@@ -104,6 +104,11 @@ final class GroupRelease {
         // thus fixed by this partition's own records, so the output order does not depend on when the
         // stats arrive from the other partitions.
         long ws = s.stats().windowStart(eventTime);
+        if (s.release() == CreditSettings.Release.ON_COMPLETE) {  // no wait: the newest closed history there is
+            counters.inc("groups.released-on-complete");
+            emit(g, buffer.get(g), complete, role, Long.MAX_VALUE);
+            return;
+        }
         long releaseAt = Math.max(ws + s.stats().windowMs() + s.stats().graceMs(), now);
         pending.add(releaseAt, g, complete, role, ws);
         heldSinceWall.put(g, ctx.currentSystemTimeMs());
@@ -151,7 +156,10 @@ final class GroupRelease {
         }
     }
 
-    /** Computes and forwards the advantages of a held group with the history as of its window start. */
+    /**
+     * Computes and forwards the advantages of a held group with the history as of {@code windowStart} (the last window
+     * ending at or before it; Long.MAX_VALUE: the newest).
+     */
     private void emit(String g, Group grp, boolean complete, String role, long windowStart) {
         List<GroupCredit.Episode> eps = grp.episodes();
         buffer.delete(g, grp);

@@ -211,6 +211,38 @@ class CreditTopologyTest {
     }
 
     @Test
+    void onCompleteRelease_emitsAtOnceWithTheNewestClosedHistory() {
+        start(Fixtures.settings(CreditMode.CCPO, CreditSettings.Release.ON_COMPLETE));
+        // Group A in window [0, 60 s): out as soon as its last record is in, no tick: empty history (warm-up).
+        double[] jA = {1, 1, 1, 1, 1, 0, 0, 0, 0, 0}, sA = new double[10];
+        sendThinkReason("gA", jA, sA, 1000);
+        List<AgentAdvantage> a = out.readValuesToList();
+        assertEquals(20, a.size());
+        assertEquals(0, find(a, 0, 0).getHistoryCount());
+        // A heartbeat at 61 s closes window [0, 60 s) (grace 0). Groups B and C of window [60 s, 120 s) leave at once,
+        // long before that window's end (where the window release would hold them), with A's window as history.
+        rawTraj.pipeInput("tick", null, 61_000L);
+        settle();
+        sendThinkReason("gB", new double[]{1, 0}, new double[]{0, 0}, 61_000);
+        List<AgentAdvantage> b = out.readValuesToList();
+        assertEquals(4, b.size());
+        AgentAdvantage th0 = find(b, 0, 0);
+        assertEquals(10, th0.getHistoryCount());
+        assertEquals(0.5, th0.getGlobalMean(), TOL);
+        double t = Math.tanh(0.5 / (0.5 + 1e-6));  // as in afterTenSamples_historyNormalizes
+        assertEquals(t / (t * Math.sqrt(2) + 1e-6), th0.getAdvantage(), TOL);
+        sendThinkReason("gC", new double[]{0, 1}, new double[]{0, 0}, 62_000);
+        List<AgentAdvantage> c = out.readValuesToList();
+        assertEquals(4, c.size());
+        assertEquals(10, find(c, 0, 0).getHistoryCount(), "B's window is still open: A's is the newest closed");
+        // The signals of B and C still reach the statistics: once their window closes the history holds 14 samples.
+        rawTraj.pipeInput("tick", null, 121_000L);
+        settle();
+        sendThinkReason("gD", new double[]{1, 0}, new double[]{0, 0}, 122_000);
+        assertEquals(14, find(out.readValuesToList(), 0, 0).getHistoryCount());
+    }
+
+    @Test
     void votingPivotalAndNonPivotalVoter() {
         start(CreditMode.CCPO);
         String g = "gv";

@@ -29,8 +29,18 @@ final class Fixtures {
     }
 
     static CreditSettings settings(CreditMode mode, CreditSettings.Stats st, dev.ccpo.worker.ValueDomains domains) {
+        return settings(mode, st, domains, CreditSettings.Release.WINDOW);
+    }
+
+    static CreditSettings settings(CreditMode mode, CreditSettings.Release release) {
+        return settings(mode, stats(), dev.ccpo.worker.ValueDomains.DEFAULT, release);
+    }
+
+    static CreditSettings settings(CreditMode mode, CreditSettings.Stats st, dev.ccpo.worker.ValueDomains domains,
+                                   CreditSettings.Release release) {
         return new CreditSettings("ccpo-credit-test", "ccpo.trajectories", "ccpo.counterfactuals", "ccpo.advantages",
-                "ccpo.rollout-stats", "ccpo.dlq", mode, 60_000L, 1.0, 1.0, 0.99, CreditMath.WARMUP, true, 1_000L, 0, "127.0.0.1", st, domains);
+                "ccpo.rollout-stats", "ccpo.dlq", mode, 60_000L, 1.0, 1.0, 0.99, CreditMath.WARMUP, true, 1_000L, 0,
+                "127.0.0.1", st, domains, release);
     }
 
     static Task task(String id) {
