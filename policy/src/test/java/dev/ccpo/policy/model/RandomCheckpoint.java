@@ -13,9 +13,14 @@ import java.nio.file.Path;
 public final class RandomCheckpoint {
     private RandomCheckpoint() {}
 
+    /** The 128M configuration. */
+    static ModelConfig config() {
+        return new ModelConfig("qwen2", 32000, 768, 12, 12, 4, 3072, 10000.0, 1e-6, true, true, 4096);
+    }
+
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args[0]);
-        ModelConfig c = new ModelConfig("qwen2", 32000, 768, 12, 12, 4, 3072, 10000.0, 1e-6, true, true, 4096);
+        ModelConfig c = config();
         try (CausalLM m = CausalLM.init(c, new CharTokenizer(), 1, Device.cpu())) {
             m.save(dir);
         }

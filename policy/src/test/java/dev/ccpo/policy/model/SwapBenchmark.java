@@ -6,9 +6,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Times a worker's weights swap on a checkpoint folder (default: the 128M model of {@link RandomCheckpoint}, written
- * first when the folder is empty): what the workers did before, {@code CausalLM.open(dir, device, blob)} (re-read the
- * base checkpoint from disk, build a model, overwrite every tensor), against the in-place swap they do now,
+ * Times a worker's weights swap on a checkpoint folder (the 128M model of {@link RandomCheckpoint} with a character
+ * tokenizer, written first when the folder holds no checkpoint): what the workers did before,
+ * {@code CausalLM.open(dir, device, blob)} (re-read the base checkpoint from disk, build a model, overwrite every
+ * tensor), against the in-place swap they do now,
  * {@code CausalLM.reload(model, blob)}. The blob is the model's own export, as a published version would be.
  * <pre>java -cp policy/target/policy-&lt;version&gt;.jar:policy/target/test-classes dev.ccpo.policy.model.SwapBenchmark &lt;dir&gt; [reps]</pre>
  */
@@ -18,8 +19,12 @@ public final class SwapBenchmark {
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args[0]);
         int reps = args.length > 1 ? Integer.parseInt(args[1]) : 5;
-        if (!Files.isRegularFile(dir.resolve(Checkpoint.CONFIG))) RandomCheckpoint.main(new String[]{dir.toString()});
         Device cpu = Device.cpu();
+        if (!Files.isRegularFile(dir.resolve(Checkpoint.CONFIG))) {  // the 128M model, with a tokenizer as a worker's has
+            try (CausalLM m = CausalLM.init(RandomCheckpoint.config(), new CharTokenizer(), 1, cpu)) {
+                m.save(dir);
+            }
+        }
         try (CausalLM model = CausalLM.open(dir, cpu)) {
             byte[] blob = model.exportWeights();
             System.out.printf("model %s: %.1f MB of weights, %d reps each%n", dir, blob.length / 1e6, reps);
