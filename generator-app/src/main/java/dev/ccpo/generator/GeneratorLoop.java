@@ -59,6 +59,7 @@ public final class GeneratorLoop {
     private long tokens;
     private double rewardSum;
     private String waiting = "";
+    private long waitedNanos;  // spent waiting for the staleness bound, shown on the progress line
 
     public GeneratorLoop(TaskSource source, GroupGenerator generator, RolePolicies<ChatModel> policies, VersionSource versions,
                          Producer<byte[], byte[]> producer, AvroSerde<Trajectory> serde, String topic,
@@ -125,9 +126,11 @@ public final class GeneratorLoop {
             }
             double secs = Math.max(1e-9, (System.nanoTime() - start) / 1e9);
             long refused = versions.refused() + policies.refused();
-            progress.update(groups, String.format("%.2f groups/s, %.0f tok/s, mean reward %.3f, policy v%d%s%s",
+            progress.update(groups, String.format("%.2f groups/s, %.0f tok/s, mean reward %.3f, policy v%d%s%s%s",
                     groups / secs, tokens / secs, rewardSum / Math.max(1, trajectories), version,
-                    refused > 0 ? ", " + refused + " weight sets refused" : "", waiting)
+                    refused > 0 ? ", " + refused + " weight sets refused" : "", waiting,
+                    waitedNanos > 0 ? String.format(", waited for policies %.1f s (%.0f%% of the run)", waitedNanos / 1e9,
+                            100 * waitedNanos / 1e9 / secs) : "")
                     + (rejected > 0 ? ", " + rejected + " tasks dead-lettered" : ""));
         }
         producer.flush();
@@ -156,7 +159,9 @@ public final class GeneratorLoop {
         }
         waiting = ", WAITING for policy v" + (dataVersion - maxPolicyLag) + " (have v" + published + ")";
         progress.update(groups, waiting.substring(2));
+        long t0 = System.nanoTime();
         versions.awaitVersion(dataVersion - maxPolicyLag, Duration.ofSeconds(1));
+        waitedNanos += System.nanoTime() - t0;
         return false;
     }
 }

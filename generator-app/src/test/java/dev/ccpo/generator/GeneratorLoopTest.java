@@ -55,7 +55,12 @@ class GeneratorLoopTest {
             GeneratorLoop.VersionSource versions = new GeneratorLoop.VersionSource() {
                 public Optional<WeightsBlob> newerThan(String role, long v) { return Optional.empty(); }
                 public long latestVersion() { return published[0]; }
-                public long awaitVersion(long atLeast, Duration t) { waits.add(atLeast); published[0] = atLeast; return atLeast; }
+                public long awaitVersion(long atLeast, Duration t) throws InterruptedException {
+                    Thread.sleep(60);  // the learner takes its time: the wait shows on the progress line
+                    waits.add(atLeast);
+                    published[0] = atLeast;
+                    return atLeast;
+                }
             };
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             GeneratorLoop loop = new GeneratorLoop(TaskSource.ofList(tasks, 1, 5), gen, policies, versions, producer,
@@ -72,6 +77,8 @@ class GeneratorLoopTest {
             assertEquals(List.of(1L, 2L), waits);
             assertTrue(out.toString().contains("WAITING for policy v1"), out.toString());
             assertTrue(out.toString().contains("groups/s"), out.toString());
+            assertTrue(out.toString().matches("(?s).*waited for policies (0\\.[1-9]|[1-9][0-9]*\\.[0-9]) s \\(\\d+% of the run\\).*"),
+                    "two waits of at least 60 ms each: " + out);
         }
     }
 
