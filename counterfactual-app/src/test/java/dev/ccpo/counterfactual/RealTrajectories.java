@@ -6,6 +6,7 @@ import dev.ccpo.avro.Task;
 import dev.ccpo.avro.Topology;
 import dev.ccpo.avro.Trajectory;
 import dev.ccpo.avro.Turn;
+import dev.ccpo.kit.WireMapping;
 import dev.ccpo.policy.ChatModel;
 import dev.ccpo.policy.SamplingParams;
 import dev.ccpo.policy.data.TaskRecord;
@@ -52,9 +53,7 @@ final class RealTrajectories {
                                   long policyVersion, long seed) {
         List<Episode> episodes = runner.runGroup(task, TeamRunner.shared(runner.team(), model),
                 new SamplingParams(1f, 1f, maxNewTokens, List.of(), seed), g, seed);
-        Task avroTask = Task.newBuilder().setTaskId(task.taskId()).setDataset(task.dataset()).setQuestion(task.question())
-                .setReferenceAnswer(task.referenceAnswer()).setAnswerKind(AnswerKind.valueOf(task.answerKind().name()))
-                .setChoices(task.choices()).build();
+        Task avroTask = WireMapping.toWire(task);
         List<Trajectory> out = new ArrayList<>();
         for (Episode e : episodes) {
             List<Turn> turns = new ArrayList<>();
