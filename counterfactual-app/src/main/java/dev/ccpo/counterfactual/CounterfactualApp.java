@@ -1,7 +1,5 @@
 package dev.ccpo.counterfactual;
 
-import dev.ccpo.policy.model.CausalLM;
-import dev.ccpo.policy.model.Devices;
 import dev.ccpo.policy.model.TorchThreads;
 import dev.ccpo.avro.Trajectory;
 import dev.ccpo.cli.Cli;
@@ -9,21 +7,16 @@ import dev.ccpo.cli.Progress;
 import dev.ccpo.config.CommonKeys;
 import dev.ccpo.config.Config;
 import dev.ccpo.config.ConfigSpec;
+import dev.ccpo.kit.ModelWorker;
 import dev.ccpo.kafka.TransactionalWorker;
 import dev.ccpo.policy.ChatModel;
-import dev.ccpo.policy.SamplingParams;
 import dev.ccpo.policy.reward.Verifier;
-import dev.ccpo.policy.team.PromptLibrary;
 import dev.ccpo.policy.team.TeamSpec;
 import dev.ccpo.serde.RecordSerdes;
 import dev.ccpo.weights.WeightsFollower;
 import dev.ccpo.worker.RolePolicies;
 import dev.ccpo.worker.ValueDomains;
 
-import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -53,39 +46,24 @@ public final class CounterfactualApp {
     }
 
     public static void main(String[] args) throws Exception {
-        Config cfg = Cli.configOrExit(spec(), args);
-        Cli.folderOrExit(cfg, "model.dir", true);
-        String modelDir = cfg.string("model.dir");
-        String modelId = Cli.requiredOrExit(cfg, "model.id");
-        Cli.brokerOrExit(cfg);
-        System.out.println("counterfactual: " + TorchThreads.apply(cfg));
-        String workerId = cfg.string("worker.id");
-        String device = cfg.string("device");
-        RecordSerdes serdes = RecordSerdes.fromConfig(cfg);
-        Map<String, Object> kafka = cfg.kafkaClientProperties();
+        ModelWorker w = ModelWorker.start("counterfactual", spec(), args);
+        Config cfg = w.config();
+        String workerId = w.workerId();
+        RecordSerdes serdes = w.serdes();
 
         // Only the Reasoner (THINK_REASON) ever runs here; VOTING needs no model.
-        Map<String, ChatModel> initial = new LinkedHashMap<>();
-        for (String role : TeamSpec.thinkReason().policyKeys()) initial.put(role, CausalLM.open(Path.of(modelDir), Devices.pick(device)));
-        int vocab = initial.values().iterator().next().vocabSize();
-        // A new version goes into the oldest kept model in place; only the first versions load a model of their own.
-        RolePolicies<ChatModel> policies = new RolePolicies<>(initial, 0,
-                (role, bytes) -> CausalLM.open(Path.of(modelDir), Devices.pick(device), bytes), CausalLM::reload,
+        RolePolicies<ChatModel> policies = w.policies(TeamSpec.thinkReason().policyKeys(), role -> w.modelDir(),
                 cfg.integer("weights.keep.versions"));
-        WeightsFollower follower = cfg.bool("weights.follow")
-                ? new WeightsFollower(kafka, cfg.string(CommonKeys.TOPIC_WEIGHTS), serdes.weights(), modelId, workerId + "-weights").start()
-                : null;
+        int vocab = policies.current(policies.roles().iterator().next()).model().vocabSize();
+        WeightsFollower follower = w.follower();
 
         try (Verifier verifier = new Verifier()) {
-            SamplingParams params = new SamplingParams((float) cfg.decimal("temperature"), (float) cfg.decimal("top.p"),
-                    cfg.integer("max.new.tokens"), List.of(), cfg.longValue("seed"))
-                    .withLimits(cfg.integer("max.prompt.tokens"), cfg.longValue("generation.time.limit.ms"));
-            CounterfactualComputer computer = new CounterfactualComputer(policies, prompts(cfg), verifier, params,
+            CounterfactualComputer computer = new CounterfactualComputer(policies, w.prompts(), verifier, w.sampling(),
                     cfg.integer("counterfactual.samples"), cfg.longValue("seed"), workerId);
             CounterfactualHandler handler = new CounterfactualHandler(computer, policies,
                     follower == null ? null : follower::newerThan, serdes.counterfactual(), cfg.string(CommonKeys.TOPIC_COUNTERFACTUALS), vocab,
                     ValueDomains.from(cfg));
-            TransactionalWorker<Trajectory> worker = new TransactionalWorker<>(kafka, GROUP, workerId,
+            TransactionalWorker<Trajectory> worker = new TransactionalWorker<>(w.kafka(), GROUP, workerId,
                     cfg.string(CommonKeys.TOPIC_TRAJECTORIES), serdes.trajectory().deserializer(), handler,
                     cfg.string(CommonKeys.TOPIC_DLQ), serdes.deadLetter(), cfg.integer("max.poll.records"),
                     cfg.integer("transaction.timeout.ms"));
@@ -118,12 +96,4 @@ public final class CounterfactualApp {
             });
         }
     }
-
-    private static PromptLibrary prompts(Config cfg) {
-        String dir = cfg.string("prompts.dir");
-        if (dir.isBlank()) return new PromptLibrary();
-        if (!java.nio.file.Files.isDirectory(Path.of(dir))) throw new IllegalArgumentException("prompts.dir: no such folder " + dir);
-        return new PromptLibrary(Path.of(dir));
-    }
-
 }

@@ -3,11 +3,10 @@ package dev.ccpo.counterfactual;
 import dev.ccpo.avro.CounterfactualOutcome;
 import dev.ccpo.avro.Trajectory;
 import dev.ccpo.avro.Turn;
+import dev.ccpo.kit.WireMapping;
 import dev.ccpo.policy.ChatModel;
 import dev.ccpo.policy.Completion;
 import dev.ccpo.policy.SamplingParams;
-import dev.ccpo.policy.data.TaskRecord;
-import dev.ccpo.policy.reward.AnswerKind;
 import dev.ccpo.policy.team.AgentTurn;
 import dev.ccpo.policy.team.CounterfactualResult;
 import dev.ccpo.policy.team.Episode;
@@ -60,7 +59,7 @@ public final class CounterfactualComputer {
     }
 
     public List<CounterfactualOutcome> compute(Trajectory t) {
-        Topology topology = Topology.valueOf(t.getTopology().name());
+        Topology topology = WireMapping.fromWire(t.getTopology());
         TeamSpec team = topology == Topology.VOTING ? TeamSpec.voting(t.getTurns().size()) : TeamSpec.thinkReason();
         TeamRunner runner = new TeamRunner(team, prompts, verifier);
         Map<String, ChatModel> models = new LinkedHashMap<>();
@@ -75,7 +74,7 @@ public final class CounterfactualComputer {
             usedVersion = maxUsed;
         }
         Episode episode = toEpisode(t);
-        List<CounterfactualResult> results = runner.counterfactuals(task(t), List.of(episode), models, params,
+        List<CounterfactualResult> results = runner.counterfactuals(WireMapping.fromWire(t.getTask()), List.of(episode), models, params,
                 samples, seedOf(baseSeed, t.getTrajectoryId()));
         Instant now = Instant.now();
         List<CounterfactualOutcome> out = new ArrayList<>(results.size());
@@ -84,18 +83,12 @@ public final class CounterfactualComputer {
                     .setTrajectoryId(t.getTrajectoryId()).setGroupId(t.getGroupId()).setGroupIndex(t.getGroupIndex())
                     .setGroupSize(t.getGroupSize()).setTopology(t.getTopology())
                     .setMaskedAgentId(r.maskedAgentId()).setMaskedRole(r.maskedRole())
-                    .setMethod(dev.ccpo.avro.CounterfactualMethod.valueOf(r.method().name()))
+                    .setMethod(WireMapping.toWire(r.method()))
                     .setSamples(r.samples()).setRewards(r.rewards()).setAnswers(r.answers()).setMeanReward(r.meanReward())
                     .setPolicyVersion(usedVersion).setTrajectoryPolicyVersion(t.getPolicyVersion())
                     .setCreatedAtMs(now).setWorkerId(workerId).build());
         }
         return out;
-    }
-
-    static TaskRecord task(Trajectory t) {
-        var k = t.getTask();
-        return new TaskRecord(k.getTaskId(), k.getDataset(), k.getQuestion(), k.getReferenceAnswer(),
-                AnswerKind.valueOf(k.getAnswerKind().name()), k.getChoices());
     }
 
     static Episode toEpisode(Trajectory t) {

@@ -4,6 +4,7 @@ import dev.ccpo.avro.Trajectory;
 import dev.ccpo.cli.Progress;
 import dev.ccpo.config.CommonKeys;
 import dev.ccpo.config.Config;
+import dev.ccpo.config.Roles;
 import dev.ccpo.infra.LocalCluster;
 import dev.ccpo.kafka.TransactionalWorker;
 import dev.ccpo.policy.ChatModel;
@@ -63,7 +64,7 @@ public final class CounterfactualBenchmark {
             try (RolePolicies<ChatModel> gen = RealTrajectories.policies(modelDir, 1)) {
                 TeamRunner runner = new TeamRunner(TeamSpec.thinkReason(), new PromptLibrary(), verifier);
                 for (int g = 0; g < 4; g++)
-                    base.addAll(RealTrajectories.group(runner, gen.current(TeamSpec.REASONER).model(), "seed-" + g,
+                    base.addAll(RealTrajectories.group(runner, gen.current(Roles.REASONER).model(), "seed-" + g,
                             RealTrajectories.task("t" + g), 8, maxNew, 0, g));
             }
             try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(kafka, new ByteArraySerializer(), new ByteArraySerializer())) {

@@ -1,5 +1,6 @@
 package dev.ccpo.counterfactual;
 
+import dev.ccpo.testkit.FakeChatModel;
 import dev.ccpo.avro.AnswerKind;
 import dev.ccpo.avro.CounterfactualMethod;
 import dev.ccpo.avro.CounterfactualOutcome;

@@ -2,6 +2,7 @@ package dev.ccpo.counterfactual;
 
 import dev.ccpo.avro.CounterfactualOutcome;
 import dev.ccpo.avro.Trajectory;
+import dev.ccpo.config.Roles;
 import dev.ccpo.infra.LocalCluster;
 import dev.ccpo.infra.ServiceJar;
 import dev.ccpo.policy.ChatModel;
@@ -50,7 +51,7 @@ class CounterfactualKillIT {
             List<Trajectory> sent = new ArrayList<>();
             TeamRunner runner = new TeamRunner(TeamSpec.thinkReason(), new PromptLibrary(), verifier);
             try (RolePolicies<ChatModel> policies = RealTrajectories.policies(modelDir, 1)) {
-                ChatModel model = policies.current(TeamSpec.REASONER).model();
+                ChatModel model = policies.current(Roles.REASONER).model();
                 for (int i = 0; i < GROUPS; i++)
                     sent.addAll(RealTrajectories.group(runner, model, "kill-" + i, RealTrajectories.task("t" + i), G, MAX_NEW_TOKENS, 0, 100 + i));
             }

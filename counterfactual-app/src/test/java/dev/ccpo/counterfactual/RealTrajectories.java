@@ -6,20 +6,19 @@ import dev.ccpo.avro.Task;
 import dev.ccpo.avro.Topology;
 import dev.ccpo.avro.Trajectory;
 import dev.ccpo.avro.Turn;
+import dev.ccpo.kit.WireMapping;
 import dev.ccpo.policy.ChatModel;
 import dev.ccpo.policy.SamplingParams;
 import dev.ccpo.policy.data.TaskRecord;
 import dev.ccpo.policy.model.CausalLM;
-import dev.ccpo.policy.model.CharTokenizer;
-import dev.ccpo.policy.model.ModelConfig;
 import dev.ccpo.policy.team.AgentTurn;
 import dev.ccpo.policy.team.Episode;
 import dev.ccpo.policy.team.TeamRunner;
 import dev.ccpo.policy.team.TeamSpec;
+import dev.ccpo.testkit.TinyModels;
 import dev.ccpo.worker.RolePolicies;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -34,19 +33,9 @@ import java.util.Map;
 final class RealTrajectories {
     private RealTrajectories() { }
 
-    static Path checkpoint(long seed) throws IOException {
-        Path dir = Files.createTempDirectory("ccpo-tiny-model-");
-        try (CausalLM m = CausalLM.init(ModelConfig.tiny(CharTokenizer.VOCAB), new CharTokenizer(), seed, Device.cpu())) {
-            m.save(dir);
-        }
-        return dir;
-    }
+    static Path checkpoint(long seed) throws IOException { return TinyModels.checkpoint(seed); }
 
-    static byte[] weights(long seed) {
-        try (CausalLM m = CausalLM.init(ModelConfig.tiny(CharTokenizer.VOCAB), new CharTokenizer(), seed, Device.cpu())) {
-            return m.exportWeights();
-        }
-    }
+    static byte[] weights(long seed) { return TinyModels.weights(seed); }
 
     /** Role policies as CounterfactualApp builds them: one model per THINK_REASON role at v0, loader from the checkpoint. */
     static RolePolicies<ChatModel> policies(Path modelDir, int keepVersions) {
@@ -64,9 +53,7 @@ final class RealTrajectories {
                                   long policyVersion, long seed) {
         List<Episode> episodes = runner.runGroup(task, TeamRunner.shared(runner.team(), model),
                 new SamplingParams(1f, 1f, maxNewTokens, List.of(), seed), g, seed);
-        Task avroTask = Task.newBuilder().setTaskId(task.taskId()).setDataset(task.dataset()).setQuestion(task.question())
-                .setReferenceAnswer(task.referenceAnswer()).setAnswerKind(AnswerKind.valueOf(task.answerKind().name()))
-                .setChoices(task.choices()).build();
+        Task avroTask = WireMapping.toWire(task);
         List<Trajectory> out = new ArrayList<>();
         for (Episode e : episodes) {
             List<Turn> turns = new ArrayList<>();

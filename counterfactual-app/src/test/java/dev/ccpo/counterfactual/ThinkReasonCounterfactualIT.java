@@ -5,6 +5,7 @@ import dev.ccpo.avro.CounterfactualOutcome;
 import dev.ccpo.avro.Trajectory;
 import dev.ccpo.config.CommonKeys;
 import dev.ccpo.config.Config;
+import dev.ccpo.config.Roles;
 import dev.ccpo.infra.LocalCluster;
 import dev.ccpo.kafka.TransactionalWorker;
 import dev.ccpo.policy.ChatModel;
@@ -63,7 +64,7 @@ class ThinkReasonCounterfactualIT {
             TeamRunner runner = new TeamRunner(TeamSpec.thinkReason(), new PromptLibrary(), verifier);
             List<Trajectory> sent = new ArrayList<>();
             RolePolicies<ChatModel> policies = RealTrajectories.policies(modelDir, 2);
-            ChatModel base = policies.current(TeamSpec.REASONER).model();
+            ChatModel base = policies.current(Roles.REASONER).model();
             sent.addAll(RealTrajectories.group(runner, base, "g-v0", RealTrajectories.task("t0"), 2, MAX_NEW_TOKENS, 0, 11));
             sent.addAll(RealTrajectories.group(runner, base, "g-v1", RealTrajectories.task("t1"), 1, MAX_NEW_TOKENS, 1, 12));
             sent.addAll(RealTrajectories.group(runner, base, "g-v5", RealTrajectories.task("t2"), 1, MAX_NEW_TOKENS, 5, 13));
@@ -77,8 +78,8 @@ class ThinkReasonCounterfactualIT {
                     p.send(new ProducerRecord<>(in, t.getGroupId().getBytes(StandardCharsets.UTF_8), serdes.trajectory().serialize(in, t)));
             }
             long waitUntil = System.currentTimeMillis() + 60_000;
-            while (follower.newerThan(TeamSpec.REASONER, 0).isEmpty() && System.currentTimeMillis() < waitUntil) Thread.sleep(100);
-            assertTrue(follower.newerThan(TeamSpec.REASONER, 0).isPresent(), "v1 reached the worker's follower");
+            while (follower.newerThan(Roles.REASONER, 0).isEmpty() && System.currentTimeMillis() < waitUntil) Thread.sleep(100);
+            assertTrue(follower.newerThan(Roles.REASONER, 0).isPresent(), "v1 reached the worker's follower");
 
             CounterfactualComputer computer = new CounterfactualComputer(policies, new PromptLibrary(), verifier,
                     new SamplingParams(1f, 1f, MAX_NEW_TOKENS, List.of(), 0), K, 0, "cf-it");
@@ -115,7 +116,7 @@ class ThinkReasonCounterfactualIT {
             assertEquals(0, worker.deadLettered(), "real trajectories pass validation");
             for (CounterfactualOutcome o : byTrajectory.values()) {
                 assertEquals(0, o.getMaskedAgentId());
-                assertEquals(TeamSpec.THINKER, o.getMaskedRole());
+                assertEquals(Roles.THINKER, o.getMaskedRole());
                 assertEquals(CounterfactualMethod.RERUN, o.getMethod());
                 assertEquals(K, o.getSamples());
                 assertEquals(K, o.getRewards().size());

@@ -1,6 +1,7 @@
 package dev.ccpo.credit;
 
 import dev.ccpo.avro.CreditMode;
+import dev.ccpo.config.Roles;
 import dev.ccpo.credit.CreditMath.History;
 
 import java.util.ArrayList;
@@ -65,7 +66,7 @@ public final class CreditRule {
                 for (int k = 0; k < n; k++) { r1[k] = joint[k]; r2[k] = joint[k]; }
             }
         }
-        return finish(List.of("thinker", "reasoner"), new double[][]{r1, r2}, truncated, s, gate);
+        return finish(List.of(Roles.THINKER, Roles.REASONER), new double[][]{r1, r2}, truncated, s, gate);
     }
 
     /**
@@ -88,7 +89,7 @@ public final class CreditRule {
                 };
             }
         }
-        return finish(Collections.nCopies(voters, "voter"), r, truncated, s, null);
+        return finish(Collections.nCopies(voters, Roles.VOTER), r, truncated, s, null);
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.ccpo.credit;
 import dev.ccpo.avro.CounterfactualOutcome;
 import dev.ccpo.avro.Topology;
 import dev.ccpo.avro.Trajectory;
+import dev.ccpo.config.Roles;
 import dev.ccpo.serde.AvroSerde;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
@@ -161,7 +162,7 @@ final class GroupBuffer {
             if (t == null) return false;
             Map<Integer, CounterfactualOutcome> m = paired(idx);
             if (t.getTopology() == Topology.THINK_REASON)
-                return m.values().stream().anyMatch(c -> "thinker".equals(c.getMaskedRole()));
+                return m.values().stream().anyMatch(c -> Roles.THINKER.equals(c.getMaskedRole()));
             return t.getTurns().stream().allMatch(turn -> m.containsKey(turn.getAgentId()));
         }
 

@@ -5,6 +5,7 @@ import dev.ccpo.avro.Topology;
 import dev.ccpo.avro.Trajectory;
 import dev.ccpo.credit.GroupBuffer.Group;
 import dev.ccpo.kafka.RejectedRecordException;
+import dev.ccpo.worker.TrajectoryValidation;
 import dev.ccpo.worker.ValueDomains;
 
 /**
@@ -14,17 +15,17 @@ import dev.ccpo.worker.ValueDomains;
 final class GroupChecks {
     private GroupChecks() { }
 
-    /** The contract's value domains (ValueDomains), then agreement with what the group already holds. */
+    /**
+     * The checks every service shares (TrajectoryValidation.checkShared), then the credit app's own: an id usable as
+     * part of its store keys, and agreement with what the group already holds.
+     */
     static String invalid(Trajectory t, String g, Group grp, ValueDomains domains) {
         try {
-            ValueDomains.checkGroup(t.getGroupSize(), t.getGroupIndex());
-            domains.checkReward("reward", t.getReward());
+            TrajectoryValidation.checkShared(t, domains);
         } catch (RejectedRecordException e) {
             return e.getMessage() + " in " + t.getTrajectoryId();
         }
-        if (t.getTurns().isEmpty()) return "trajectory " + t.getTrajectoryId() + " has no turns";
-        if (t.getTrajectoryId().isEmpty() || t.getTrajectoryId().contains(GroupBuffer.SEP)) return "trajectoryId is empty or holds U+0001";
-        return sizeMismatch(grp, g, t.getGroupSize(), t.getTopology());
+        return keyUnsafe(t.getTrajectoryId()) ? KEY_UNSAFE : sizeMismatch(grp, g, t.getGroupSize(), t.getTopology());
     }
 
     static String invalid(CounterfactualOutcome c, String g, Group grp, ValueDomains domains) {
@@ -33,8 +34,14 @@ final class GroupChecks {
         } catch (RejectedRecordException e) {
             return e.getMessage() + " in " + c.getTrajectoryId();
         }
-        if (c.getTrajectoryId().isEmpty() || c.getTrajectoryId().contains(GroupBuffer.SEP)) return "trajectoryId is empty or holds U+0001";
-        return sizeMismatch(grp, g, c.getGroupSize(), c.getTopology());
+        return keyUnsafe(c.getTrajectoryId()) ? KEY_UNSAFE : sizeMismatch(grp, g, c.getGroupSize(), c.getTopology());
+    }
+
+    private static final String KEY_UNSAFE = "trajectoryId is empty or holds U+0001";
+
+    /** The credit app's stores key records by group and trajectory id joined with GroupBuffer.SEP. */
+    private static boolean keyUnsafe(String trajectoryId) {
+        return trajectoryId.isEmpty() || trajectoryId.contains(GroupBuffer.SEP);
     }
 
     /**

@@ -6,6 +6,7 @@ import dev.ccpo.avro.CreditMode;
 import dev.ccpo.avro.Topology;
 import dev.ccpo.avro.Trajectory;
 import dev.ccpo.avro.Turn;
+import dev.ccpo.config.Roles;
 import dev.ccpo.credit.CreditMath.History;
 
 import java.time.Instant;
@@ -19,16 +20,15 @@ import java.util.Map;
  */
 public final class GroupCredit {
     /** History signal names (state-store keys). */
-    public static final String DELTA = "thinker.delta", JOINT = "thinker.joint", SOLO = "thinker.solo", VOTER = "voter.c";
+    public static final String DELTA = Roles.THINKER + ".delta", JOINT = Roles.THINKER + ".joint", SOLO = Roles.THINKER + ".solo", VOTER = Roles.VOTER + ".c";
     /** Roles of the global statistics (keys of ccpo.rollout-stats). */
-    public static final String THINKER_ROLE = "thinker", VOTER_ROLE = "voter";
 
     /** Stats role of a topology: THINK_REASON -> thinker (Delta, R_joint, R_solo), VOTING -> voter (pooled c, R_joint, R_-k). */
-    public static String role(Topology t) { return t == Topology.THINK_REASON ? THINKER_ROLE : VOTER_ROLE; }
+    public static String role(Topology t) { return t == Topology.THINK_REASON ? Roles.THINKER : Roles.VOTER; }
 
     /** The history map compute() reads, from a role's {credit, joint, counterfactual} histories. */
     public static Map<String, History> historyMap(String role, History[] h) {
-        return role.equals(THINKER_ROLE) ? Map.of(DELTA, h[0], JOINT, h[1], SOLO, h[2]) : Map.of(VOTER, h[0]);
+        return role.equals(Roles.THINKER) ? Map.of(DELTA, h[0], JOINT, h[1], SOLO, h[2]) : Map.of(VOTER, h[0]);
     }
 
     /**
@@ -98,7 +98,7 @@ public final class GroupCredit {
         for (int k = 0; k < n; k++) {
             Trajectory t = eps.get(k).trajectory();
             for (Turn turn : sortedTurns(t)) {
-                int i = "thinker".equals(turn.getRole()) ? 0 : 1;
+                int i = Roles.THINKER.equals(turn.getRole()) ? 0 : 1;
                 double cf = mode == CreditMode.SHARED ? joint[k] : solo[k];
                 out.add(advantage(t, turn, complete, total, mode, o.advantages()[i][k], joint[k], cf, joint[k] - cf,
                         o.shaped()[i][k], o.shaped()[i], i == 0 ? hD : hJ, i == 0 ? null : o.gate()));
@@ -141,7 +141,7 @@ public final class GroupCredit {
     }
 
     static CounterfactualOutcome thinkerCounterfactual(Episode e) {
-        return e.counterfactuals().values().stream().filter(c -> "thinker".equals(c.getMaskedRole())).findFirst()
+        return e.counterfactuals().values().stream().filter(c -> Roles.THINKER.equals(c.getMaskedRole())).findFirst()
                 .orElseThrow(() -> new IllegalStateException("no thinker counterfactual for " + e.trajectory().getTrajectoryId()));
     }
 

@@ -1,6 +1,7 @@
 package dev.ccpo.credit;
 
 import dev.ccpo.avro.AgentAdvantage;
+import dev.ccpo.config.Roles;
 import dev.ccpo.credit.GroupBuffer.Group;
 import dev.ccpo.kafka.RejectedRecordException;
 import dev.ccpo.worker.ValueDomains;
@@ -123,8 +124,8 @@ final class GroupRelease {
      * a group held for history.max.wait.ms goes out with the history available (logged, counted).
      */
     void release(long wallNow, boolean tick) {
-        long wm = Math.max(RolloutHistory.watermark(stats, GroupCredit.THINKER_ROLE),
-                RolloutHistory.watermark(stats, GroupCredit.VOTER_ROLE));
+        long wm = Math.max(RolloutHistory.watermark(stats, Roles.THINKER),
+                RolloutHistory.watermark(stats, Roles.VOTER));
         boolean advanced = wm != lastStatsWm;
         if (advanced) {
             lastStatsWm = wm;

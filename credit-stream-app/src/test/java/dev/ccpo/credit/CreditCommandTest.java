@@ -7,6 +7,7 @@ import dev.ccpo.avro.CounterfactualOutcome;
 import dev.ccpo.avro.CreditMode;
 import dev.ccpo.avro.Topology;
 import dev.ccpo.config.Config;
+import dev.ccpo.config.Roles;
 import dev.ccpo.credit.CreditMath.History;
 import org.junit.jupiter.api.Test;
 
@@ -106,7 +107,7 @@ class CreditCommandTest {
             eps.add(new GroupCredit.Episode(t, Map.<Integer, CounterfactualOutcome>of(0, Fixtures.solo("g", k, 4, solo[k], 1000))));
         }
         List<AgentAdvantage> topo = GroupCredit.compute(eps, true,
-                GroupCredit.historyMap(GroupCredit.THINKER_ROLE, new History[]{hD, hJ, hS}), s.rule()).advantages();
+                GroupCredit.historyMap(Roles.THINKER, new History[]{hD, hJ, hS}), s.rule()).advantages();
         int[] errors = new int[1];
         JsonNode cmd = run(s, errors, "{\"mode\":\"ccpo\",\"topology\":\"THINK_REASON\",\"joint\":[1,0,1,1],\"counterfactual\":[0,0,1,0],"
                 + "\"truncated\":[false,false,false,true],\"history\":{\"credit\":{\"count\":40,\"mean\":0.2,\"variance\":0.3},"

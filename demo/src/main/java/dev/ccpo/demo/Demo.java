@@ -6,6 +6,7 @@ import dev.ccpo.analytics.AnalyticsKeys;
 import dev.ccpo.config.CommonKeys;
 import dev.ccpo.config.Config;
 import dev.ccpo.config.ConfigSpec;
+import dev.ccpo.config.Roles;
 import dev.ccpo.counterfactual.CounterfactualApp;
 import dev.ccpo.demo.report.MetricsTable;
 import dev.ccpo.credit.CreditStreamApp;
@@ -41,8 +42,6 @@ import java.util.function.Function;
  * Every key has a default that runs on a laptop; {@code --help} lists them.
  */
 public final class Demo {
-    static final String THINKER = "thinker";
-    static final String REASONER = "reasoner";
 
     public static ConfigSpec spec() {
         return new ConfigSpec("demo")
@@ -189,9 +188,9 @@ public final class Demo {
 
     /** The team's policies: thinker and reasoner, or voter0, voter1, … (the learner's roles, the weights' roles). */
     List<String> policies() {
-        if (!voting()) return List.of(THINKER, REASONER);
+        if (!voting()) return List.of(Roles.THINKER, Roles.REASONER);
         List<String> voters = new ArrayList<>();
-        for (int k = 0; k < voterShares.size(); k++) voters.add(dev.ccpo.policy.team.TeamSpec.VOTER + k);
+        for (int k = 0; k < voterShares.size(); k++) voters.add(Roles.voter(k));
         return voters;
     }
 
@@ -277,8 +276,8 @@ public final class Demo {
                 MetricsTable metrics = DemoReport.write(reportDir, evaluations, monitor, out);
                 java.nio.file.Files.writeString(reportDir.resolve("credit-stats.json"), creditStats.toPrettyString());
                 return new Outcome(mode, evaluations, rl.versions(), reportDir, monitor.counts(), monitor.workerVersions(), metrics, summary,
-                        rl, monitor.latency(), monitor.endToEndProblems(voting() ? List.of(dev.ccpo.policy.team.TeamSpec.VOTER)
-                        : List.of(THINKER, REASONER)), monitor.creditQuality());
+                        rl, monitor.latency(), monitor.endToEndProblems(voting() ? List.of(Roles.VOTER)
+                        : List.of(Roles.THINKER, Roles.REASONER)), monitor.creditQuality());
             } finally {
                 for (ServiceProcess s : services) s.stop(30);
             }
@@ -542,7 +541,7 @@ public final class Demo {
             return voters::evaluate;
         }
         HeldOutEval thinkReason = new HeldOutEval(tasks(), n, prompts, verifier, maxNewTokens);
-        return models -> thinkReason.evaluate(models.get(THINKER), models.get(REASONER));
+        return models -> thinkReason.evaluate(models.get(Roles.THINKER), models.get(Roles.REASONER));
     }
 
     /** The warm start's accuracy (v0): each voter's own checkpoint, or the one Think–Reason model in both seats. */
@@ -584,7 +583,7 @@ public final class Demo {
             double reward = Double.NaN, thinker = Double.NaN;
             for (PipelineMonitor.VersionStats vs : v.values()) {
                 if (vs.trajectories > 0) reward = vs.meanReward();
-                PipelineMonitor.RoleStats rs = vs.roles.get(THINKER);
+                PipelineMonitor.RoleStats rs = vs.roles.get(Roles.THINKER);
                 if (rs != null && rs.count > 0) thinker = rs.meanContribution();
             }
             // a voting team has no Thinker: its credit per voter is in the credit-quality part

@@ -1,5 +1,6 @@
 package dev.ccpo.demo;
 
+import dev.ccpo.kit.WireMapping;
 import dev.ccpo.policy.data.ArithmeticTask;
 import dev.ccpo.policy.data.ArithmeticTaskGenerator;
 
@@ -85,10 +86,7 @@ public record DemoTasks(long seed, int steps, int maxOperand, int reasonerSteps)
 
     /** Task {@code index} of the training stream as the Avro record the generator reads from ccpo.tasks. */
     public dev.ccpo.avro.Task record(long index) {
-        dev.ccpo.policy.data.TaskRecord t = training(index).task();
-        return dev.ccpo.avro.Task.newBuilder().setTaskId(t.taskId()).setDataset(t.dataset()).setQuestion(t.question())
-                .setReferenceAnswer(t.referenceAnswer()).setAnswerKind(dev.ccpo.avro.AnswerKind.valueOf(t.answerKind().name()))
-                .setChoices(t.choices()).build();
+        return WireMapping.toWire(training(index).task());
     }
 
     /** Writes the demo's prompt templates into dir (the workers' {@code prompts.dir}). */

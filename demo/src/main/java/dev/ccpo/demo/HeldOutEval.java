@@ -1,5 +1,6 @@
 package dev.ccpo.demo;
 
+import dev.ccpo.config.Roles;
 import dev.ccpo.policy.ChatMessage;
 import dev.ccpo.policy.ChatModel;
 import dev.ccpo.policy.Completion;
@@ -66,13 +67,13 @@ public final class HeldOutEval {
         SamplingParams greedy = SamplingParams.greedy(maxNewTokens);
         List<List<ChatMessage>> plans = new ArrayList<>(), solos = new ArrayList<>();
         for (ArithmeticTask t : tasks) {
-            plans.add(prompts.render(DemoTasks.THINKER_TEMPLATE, "thinker", t.task(), null));
-            solos.add(prompts.render(DemoTasks.SOLO_TEMPLATE, "reasoner", t.task(), null));
+            plans.add(prompts.render(DemoTasks.THINKER_TEMPLATE, Roles.THINKER, t.task(), null));
+            solos.add(prompts.render(DemoTasks.SOLO_TEMPLATE, Roles.REASONER, t.task(), null));
         }
         List<Completion> thoughts = thinker.complete(plans, greedy);
         List<List<ChatMessage>> answers = new ArrayList<>();
         for (int i = 0; i < tasks.size(); i++) {
-            answers.add(prompts.render(DemoTasks.REASONER_TEMPLATE, "reasoner", tasks.get(i).task(), thoughts.get(i).text()));
+            answers.add(prompts.render(DemoTasks.REASONER_TEMPLATE, Roles.REASONER, tasks.get(i).task(), thoughts.get(i).text()));
         }
         List<Completion> team = reasoner.complete(answers, greedy);
         List<Completion> solo = reasoner.complete(solos, greedy);

@@ -7,6 +7,7 @@ import dev.ccpo.avro.Trajectory;
 import dev.ccpo.cli.Progress;
 import dev.ccpo.config.Config;
 import dev.ccpo.config.ConfigSpec;
+import dev.ccpo.config.Roles;
 import dev.ccpo.counterfactual.CounterfactualApp;
 import dev.ccpo.counterfactual.CounterfactualComputer;
 import dev.ccpo.credit.CreditMath.History;
@@ -89,7 +90,7 @@ public final class SyncLoop {
             }
             Map<String, ChatModel> models = new LinkedHashMap<>(policies);
             HeldOutEval eval = new HeldOutEval(d.tasks(), demo.integer("eval.tasks"), prompts, verifier, demo.integer("max.new.tokens"));
-            HeldOutEval.Result first = eval.evaluate(policies.get(Demo.THINKER), policies.get(Demo.REASONER));
+            HeldOutEval.Result first = eval.evaluate(policies.get(Roles.THINKER), policies.get(Roles.REASONER));
             out.println("      " + Demo.describe(0, first));
 
             GroupGenerator generator = new GroupGenerator(new TeamRunner(TeamSpec.thinkReason(), prompts, verifier, gen.bool("stop.when.truncated")), "sync",
@@ -146,7 +147,7 @@ public final class SyncLoop {
             out.printf(Locale.ROOT, "      sync: %d policy versions, %d trajectories in %.1f s: %.2f trajectories/s, %.3f versions/s%n",
                     version, trajectories, seconds, trajectories / seconds, version / seconds);
             out.println("[3/3] held-out evaluation");
-            HeldOutEval.Result last = eval.evaluate(policies.get(Demo.THINKER), policies.get(Demo.REASONER));
+            HeldOutEval.Result last = eval.evaluate(policies.get(Roles.THINKER), policies.get(Roles.REASONER));
             out.println("      " + Demo.describe(version, last));
             return new Result(trajectories, version, seconds,
                     Demo.SteadyState.between(1, steadySeconds, steadyTrajectories, version, seconds, trajectories), first, last);

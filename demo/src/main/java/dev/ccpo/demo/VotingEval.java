@@ -1,5 +1,6 @@
 package dev.ccpo.demo;
 
+import dev.ccpo.config.Roles;
 import dev.ccpo.policy.ChatMessage;
 import dev.ccpo.policy.ChatModel;
 import dev.ccpo.policy.Completion;
@@ -38,7 +39,7 @@ public final class VotingEval {
     public HeldOutEval.Result evaluate(Map<String, ? extends ChatModel> voters) {
         SamplingParams greedy = SamplingParams.greedy(maxNewTokens);
         List<List<ChatMessage>> asks = new ArrayList<>();
-        for (ArithmeticTask t : tasks) asks.add(prompts.render(DemoTasks.VOTER_TEMPLATE, "voter", t.task(), null));
+        for (ArithmeticTask t : tasks) asks.add(prompts.render(DemoTasks.VOTER_TEMPLATE, Roles.VOTER, t.task(), null));
         Map<String, List<Completion>> answers = new LinkedHashMap<>();
         voters.forEach((policy, model) -> answers.put(policy, model.complete(asks, greedy)));
         Map<String, Double> alone = new LinkedHashMap<>();

@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import dev.ccpo.cli.Progress;
+import dev.ccpo.config.Roles;
 import dev.ccpo.learner.AdamW;
 import dev.ccpo.policy.data.ArithmeticTask;
 import dev.ccpo.policy.model.CausalLM;
@@ -130,14 +131,14 @@ public final class WarmStart {
     static List<Example> examples(DemoTasks tasks, ArithmeticTask task, PromptLibrary prompts, TextTokenizer tok) {
         String plan = tasks.thinkerPlan(task);
         return List.of(
-                example(tok, prompts.render(DemoTasks.THINKER_TEMPLATE, "thinker", task.task(), null), plan),
-                example(tok, prompts.render(DemoTasks.REASONER_TEMPLATE, "reasoner", task.task(), plan), tasks.reasonerAnswer(task)),
-                example(tok, prompts.render(DemoTasks.SOLO_TEMPLATE, "reasoner", task.task(), null), DemoTasks.boxedAnswer(task)));
+                example(tok, prompts.render(DemoTasks.THINKER_TEMPLATE, Roles.THINKER, task.task(), null), plan),
+                example(tok, prompts.render(DemoTasks.REASONER_TEMPLATE, Roles.REASONER, task.task(), plan), tasks.reasonerAnswer(task)),
+                example(tok, prompts.render(DemoTasks.SOLO_TEMPLATE, Roles.REASONER, task.task(), null), DemoTasks.boxedAnswer(task)));
     }
 
     /** A voter's one turn of a task. */
     static List<Example> voterExamples(ArithmeticTask task, PromptLibrary prompts, TextTokenizer tok) {
-        return List.of(example(tok, prompts.render(DemoTasks.VOTER_TEMPLATE, "voter", task.task(), null), DemoTasks.voterAnswer(task)));
+        return List.of(example(tok, prompts.render(DemoTasks.VOTER_TEMPLATE, Roles.VOTER, task.task(), null), DemoTasks.voterAnswer(task)));
     }
 
     private static Example example(TextTokenizer tok, List<dev.ccpo.policy.ChatMessage> conversation, String answer) {

@@ -1,18 +1,14 @@
 package dev.ccpo.generator;
 
-import dev.ccpo.policy.model.CausalLM;
-import dev.ccpo.policy.model.Devices;
+import dev.ccpo.policy.model.PolicyDirs;
 import dev.ccpo.policy.model.TorchThreads;
-import dev.ccpo.cli.Cli;
 import dev.ccpo.cli.Progress;
 import dev.ccpo.config.CommonKeys;
 import dev.ccpo.config.Config;
 import dev.ccpo.config.ConfigSpec;
+import dev.ccpo.kit.ModelWorker;
 import dev.ccpo.policy.ChatModel;
-import dev.ccpo.policy.SamplingParams;
-import dev.ccpo.policy.data.TaskRecord;
 import dev.ccpo.policy.reward.Verifier;
-import dev.ccpo.policy.team.PromptLibrary;
 import dev.ccpo.policy.team.TeamRunner;
 import dev.ccpo.policy.team.TeamSpec;
 import dev.ccpo.policy.team.Topology;
@@ -27,8 +23,6 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
@@ -56,7 +50,7 @@ public final class GeneratorApp {
                 .longKey("seed", 0L, Long.MIN_VALUE, "Base sampling seed; group seeds derive from it and the groupId.")
                 .string("model.dir", "", "Base checkpoint folder (config.json, tokenizer, safetensors). Required.")
                 .string("model.id", "", "Identifies the base model; weights records for another model id are refused. Required.")
-                .string(dev.ccpo.policy.model.PolicyDirs.KEY, "", dev.ccpo.policy.model.PolicyDirs.DESCRIPTION)
+                .string(PolicyDirs.KEY, "", PolicyDirs.DESCRIPTION)
                 .string("prompts.dir", "", "Folder of prompt templates (<name>.txt) overriding the built-in ones; empty = built-in.")
                 .string("device", "auto", "DJL device: auto (CUDA when present), cpu, cuda or cuda:N.")
                 .bool("weights.follow", true, "Follow the weights topic and swap to newer weights between groups.")
@@ -75,28 +69,17 @@ public final class GeneratorApp {
     }
 
     public static void main(String[] args) throws Exception {
-        Config cfg = Cli.configOrExit(spec(), args);
-        Cli.folderOrExit(cfg, "model.dir", true);
-        String modelDir = cfg.string("model.dir");
-        String modelId = Cli.requiredOrExit(cfg, "model.id");
-        Cli.brokerOrExit(cfg);
-        System.out.println("generator: " + TorchThreads.apply(cfg));
-        String workerId = cfg.string("worker.id");
-        RecordSerdes serdes = RecordSerdes.fromConfig(cfg);
-        Map<String, Object> kafka = cfg.kafkaClientProperties();
+        ModelWorker w = ModelWorker.start("generator", spec(), args);
+        Config cfg = w.config();
+        String workerId = w.workerId();
+        RecordSerdes serdes = w.serdes();
+        Map<String, Object> kafka = w.kafka();
 
         TeamSpec team = team(cfg);
-        Map<String, ChatModel> initial = new LinkedHashMap<>();
-        Map<String, Path> ownDirs = dev.ccpo.policy.model.PolicyDirs.parse(cfg.string(dev.ccpo.policy.model.PolicyDirs.KEY));
-        for (String role : team.policyKeys())
-            initial.put(role, CausalLM.open(dev.ccpo.policy.model.PolicyDirs.of(ownDirs, role, Path.of(modelDir)), Devices.pick(cfg.string("device"))));
+        Map<String, Path> ownDirs = PolicyDirs.parse(cfg.string(PolicyDirs.KEY));
         // One version kept: each new version is written into the role's model in place, between groups.
-        RolePolicies<ChatModel> policies = new RolePolicies<>(initial, 0,
-                (role, bytes) -> CausalLM.open(Path.of(modelDir), Devices.pick(cfg.string("device")), bytes), CausalLM::reload, 1);
-
-        WeightsFollower follower = cfg.bool("weights.follow")
-                ? new WeightsFollower(kafka, cfg.string(CommonKeys.TOPIC_WEIGHTS), serdes.weights(), modelId, workerId + "-weights").start()
-                : null;
+        RolePolicies<ChatModel> policies = w.policies(team.policyKeys(), role -> PolicyDirs.of(ownDirs, role, w.modelDir()), 1);
+        WeightsFollower follower = w.follower();
         GeneratorLoop.VersionSource versions = follower == null ? GeneratorLoop.NONE : new GeneratorLoop.VersionSource() {
             public java.util.Optional<dev.ccpo.weights.WeightsBlob> newerThan(String role, long v) { return follower.newerThan(role, v); }
             public long latestVersion() { return follower.latestVersion(); }
@@ -110,11 +93,8 @@ public final class GeneratorApp {
             // Refused task records go to the DLQ on this producer, so they are flushed before the task offsets are committed.
             DeadLetterPublisher dlq = new DeadLetterPublisher(producer, serdes.deadLetter(), cfg.string(CommonKeys.TOPIC_DLQ), "generator-" + workerId);
             TaskSource source = source(cfg, kafka, serdes, dlq, workerId);
-            SamplingParams params = new SamplingParams((float) cfg.decimal("temperature"), (float) cfg.decimal("top.p"),
-                    cfg.integer("max.new.tokens"), List.of(), cfg.longValue("seed"))
-                    .withLimits(cfg.integer("max.prompt.tokens"), cfg.longValue("generation.time.limit.ms"));
-            GroupGenerator gen = new GroupGenerator(new TeamRunner(team, prompts(cfg), verifier, cfg.bool("stop.when.truncated")), workerId,
-                    cfg.integer("group.size"), params, cfg.longValue("seed"));
+            GroupGenerator gen = new GroupGenerator(new TeamRunner(team, w.prompts(), verifier, cfg.bool("stop.when.truncated")), workerId,
+                    cfg.integer("group.size"), w.sampling(), cfg.longValue("seed"));
             GeneratorLoop loop = new GeneratorLoop(source, gen, policies, versions, producer, serdes.trajectory(),
                     cfg.string(CommonKeys.TOPIC_TRAJECTORIES), cfg.integer("groups.per.version"), cfg.integer("max.policy.lag"),
                     new Progress("generator " + workerId, "groups", -1, 5000, System.out));
@@ -161,12 +141,4 @@ public final class GeneratorApp {
         p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, cfg.integer("max.request.size"));
         return p;
     }
-
-    private static PromptLibrary prompts(Config cfg) {
-        String dir = cfg.string("prompts.dir");
-        if (dir.isBlank()) return new PromptLibrary();
-        if (!java.nio.file.Files.isDirectory(Path.of(dir))) throw new IllegalArgumentException("prompts.dir: no such folder " + dir);
-        return new PromptLibrary(Path.of(dir));
-    }
-
 }

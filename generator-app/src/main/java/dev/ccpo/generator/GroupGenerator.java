@@ -3,6 +3,7 @@ package dev.ccpo.generator;
 import dev.ccpo.avro.Topology;
 import dev.ccpo.avro.Trajectory;
 import dev.ccpo.avro.Turn;
+import dev.ccpo.kit.WireMapping;
 import dev.ccpo.policy.ChatModel;
 import dev.ccpo.policy.Completion;
 import dev.ccpo.policy.SamplingParams;
@@ -54,7 +55,7 @@ public final class GroupGenerator {
         String groupId = groupId(workerId, task.taskId(), epoch);
         long seed = Seeds.derive(baseSeed, groupId.hashCode(), epoch);
         List<Episode> episodes = runner.runGroup(task, models, params, groupSize, seed);
-        Topology topology = Topology.valueOf(runner.team().topology().name());
+        Topology topology = WireMapping.toWire(runner.team().topology());
         Instant now = Instant.now();
         List<Trajectory> out = new ArrayList<>(episodes.size());
         for (Episode e : episodes) {
@@ -62,7 +63,7 @@ public final class GroupGenerator {
             for (AgentTurn t : e.turns()) turns.add(toTurn(t));
             out.add(Trajectory.newBuilder()
                     .setTrajectoryId(trajectoryId(groupId, e.groupIndex())).setGroupId(groupId)
-                    .setGroupIndex(e.groupIndex()).setGroupSize(groupSize).setTask(Tasks.toAvro(task))
+                    .setGroupIndex(e.groupIndex()).setGroupSize(groupSize).setTask(WireMapping.toWire(task))
                     .setTopology(topology).setPolicyVersion(policyVersion).setTurns(turns)
                     .setFinalAnswer(e.finalAnswer()).setReward(e.reward()).setCreatedAtMs(now)
                     .setWorkerId(workerId).setTemperature(params.temperature()).build());

@@ -2,6 +2,7 @@ package dev.ccpo.generator;
 
 import dev.ccpo.avro.AnswerKind;
 import dev.ccpo.avro.Task;
+import dev.ccpo.kit.WireMapping;
 import dev.ccpo.serde.AvroSerde;
 import dev.ccpo.serde.DeadLetterPublisher;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -70,7 +71,7 @@ public final class TopicTaskSource implements TaskSource {
                 continue;
             }
             current = r;
-            return Optional.of(new Next(Tasks.fromAvro(t), 0));
+            return Optional.of(new Next(WireMapping.fromWire(t), 0));
         }
     }
 

@@ -10,6 +10,7 @@ import dev.ccpo.avro.Turn;
 import dev.ccpo.cli.Progress;
 import dev.ccpo.config.CommonKeys;
 import dev.ccpo.config.Config;
+import dev.ccpo.config.Roles;
 import dev.ccpo.infra.LocalCluster;
 import dev.ccpo.policy.ChatModel;
 import dev.ccpo.policy.SamplingParams;
@@ -143,18 +144,18 @@ class GeneratorIT {
                     // whole weights topic, so unreadable records are counted and logged by each, not dead-lettered.
                     byte[] randomBytes = new byte[4096];
                     new Random(8).nextBytes(randomBytes);
-                    byte[] chunk = serdes.weights().serialize(weightsTopic, TinyModels.badShaRecord(MODEL_ID, TeamSpec.THINKER, 5, TinyModels.weights(4)));
+                    byte[] chunk = serdes.weights().serialize(weightsTopic, TinyModels.badShaRecord(MODEL_ID, Roles.THINKER, 5, TinyModels.weights(4)));
                     send(feeder, weightsTopic, "random", randomBytes);
-                    send(feeder, weightsTopic, MODEL_ID + "/" + TeamSpec.THINKER + "/0", Arrays.copyOf(chunk, chunk.length / 2));
+                    send(feeder, weightsTopic, MODEL_ID + "/" + Roles.THINKER + "/0", Arrays.copyOf(chunk, chunk.length / 2));
                     send(feeder, weightsTopic, "task", task1);
                     WeightsPublisher publisher = new WeightsPublisher(feeder, serdes.weights(), weightsTopic, 256 * 1024, Long.MAX_VALUE, null);
                     byte[] v1 = TinyModels.weights(2);
                     for (String role : team.policyKeys()) publisher.publish(MODEL_ID, role, 1, v1);
-                    TinyModels.publishCorrupt(feeder, serdes.weights(), weightsTopic, MODEL_ID, TeamSpec.REASONER, 2, TinyModels.weights(3));
+                    TinyModels.publishCorrupt(feeder, serdes.weights(), weightsTopic, MODEL_ID, Roles.REASONER, 2, TinyModels.weights(3));
                     waitFor(() -> follower.refused() >= 4 && team.policyKeys().stream().allMatch(r -> follower.newerThan(r, 0).isPresent()), 60_000);
                     assertEquals(4, follower.refused(), "three unreadable records and the v2 blob with a bad sha256 are refused and counted");
-                    assertTrue(follower.newerThan(TeamSpec.REASONER, 1).isEmpty(), "the refused v2 is never offered");
-                    assertTrue(follower.newerThan(TeamSpec.THINKER, 1).isEmpty(), "nothing of the truncated v5 is offered");
+                    assertTrue(follower.newerThan(Roles.REASONER, 1).isEmpty(), "the refused v2 is never offered");
+                    assertTrue(follower.newerThan(Roles.THINKER, 1).isEmpty(), "nothing of the truncated v5 is offered");
 
                     send(feeder, tasksTopic, "t3", serdes.task().serialize(tasksTopic, task("t3", "What is 1+3?")));
                     send(feeder, tasksTopic, "t4", serdes.task().serialize(tasksTopic, task("t4", "What is 0+4?")));
@@ -206,7 +207,7 @@ class GeneratorIT {
                 assertEquals(GroupGenerator.groupId("gen-it", t.getTask().getTaskId(), 0), t.getGroupId());
                 assertTrue(Double.isFinite(t.getReward()) && t.getReward() >= 0 && t.getReward() <= 1, "reward " + t.getReward());
                 assertEquals(2, t.getTurns().size(), "thinker then reasoner");
-                assertEquals(List.of(TeamSpec.THINKER, TeamSpec.REASONER), t.getTurns().stream().map(Turn::getRole).toList());
+                assertEquals(List.of(Roles.THINKER, Roles.REASONER), t.getTurns().stream().map(Turn::getRole).toList());
                 for (Turn turn : t.getTurns()) {
                     assertTrue(turn.getOutputTokenIds().size() <= 6, "at most max.new.tokens generated");
                     assertEquals(turn.getOutputTokenIds().size(), turn.getBehaviourLogProbs().size(), "one log-prob per generated token");

@@ -1,5 +1,6 @@
 package dev.ccpo.generator;
 
+import dev.ccpo.testkit.FakeChatModel;
 import dev.ccpo.avro.Trajectory;
 import dev.ccpo.cli.Progress;
 import dev.ccpo.policy.ChatModel;

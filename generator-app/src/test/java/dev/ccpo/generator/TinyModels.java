@@ -1,10 +1,6 @@
 package dev.ccpo.generator;
 
-import ai.djl.Device;
 import dev.ccpo.avro.PolicyWeights;
-import dev.ccpo.policy.model.CausalLM;
-import dev.ccpo.policy.model.CharTokenizer;
-import dev.ccpo.policy.model.ModelConfig;
 import dev.ccpo.serde.AvroSerde;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -15,31 +11,20 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 
-/** Test helpers: the real tiny CausalLM as a checkpoint folder, its weights, and plain readers. */
+/** Test helpers: the real tiny CausalLM (testkit's TinyModels), corrupt weights records, and plain readers. */
 final class TinyModels {
     private TinyModels() { }
 
     /** A fresh tiny checkpoint (char tokenizer, random init with the seed) in a new temp folder. */
-    static Path checkpoint(long seed) throws IOException {
-        Path dir = Files.createTempDirectory("ccpo-tiny-model-");
-        try (CausalLM m = CausalLM.init(ModelConfig.tiny(CharTokenizer.VOCAB), new CharTokenizer(), seed, Device.cpu())) {
-            m.save(dir);
-        }
-        return dir;
-    }
+    static Path checkpoint(long seed) throws IOException { return dev.ccpo.testkit.TinyModels.checkpoint(seed); }
 
     /** safetensors bytes of another random init: a stand-in for a trained policy version. */
-    static byte[] weights(long seed) {
-        try (CausalLM m = CausalLM.init(ModelConfig.tiny(CharTokenizer.VOCAB), new CharTokenizer(), seed, Device.cpu())) {
-            return m.exportWeights();
-        }
-    }
+    static byte[] weights(long seed) { return dev.ccpo.testkit.TinyModels.weights(seed); }
 
     /** One inline weights record whose sha256 does not match its bytes (what a corrupted publish looks like). */
     static void publishCorrupt(Producer<byte[], byte[]> producer, AvroSerde<PolicyWeights> serde, String topic,

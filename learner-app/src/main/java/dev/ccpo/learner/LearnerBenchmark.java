@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import dev.ccpo.avro.AgentAdvantage;
 import dev.ccpo.avro.CreditMode;
 import dev.ccpo.avro.Topology;
+import dev.ccpo.config.Roles;
 import dev.ccpo.policy.model.CausalLM;
 import dev.ccpo.policy.model.CharTokenizer;
 import dev.ccpo.policy.model.Devices;
@@ -59,7 +60,7 @@ public final class LearnerBenchmark {
         for (float x : lp) l.add(x);
         return AgentAdvantage.newBuilder().setTrajectoryId("b/" + i).setGroupId("b").setGroupIndex(i).setGroupSize(1)
                 .setGroupComplete(true).setGroupRecordCount(1).setTaskId("bench").setTopology(Topology.THINK_REASON)
-                .setAgentId(0).setRole("thinker").setPolicyVersion(0).setPromptTokenIds(p).setOutputTokenIds(c)
+                .setAgentId(0).setRole(Roles.THINKER).setPolicyVersion(0).setPromptTokenIds(p).setOutputTokenIds(c)
                 .setBehaviourLogProbs(l).setCreditMode(CreditMode.CCPO).setAdvantage(adv).setReward(0).setCounterfactualReward(0)
                 .setMarginalContribution(0).setShapedReward(0).setGroupMean(0).setGroupStd(1).setGlobalMean(0).setGlobalStd(1)
                 .setHistoryCount(0).setGate(null).setCreatedAtMs(Instant.EPOCH).build();

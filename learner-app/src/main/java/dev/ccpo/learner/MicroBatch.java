@@ -30,6 +30,7 @@ public record MicroBatch(List<int[]> prompts, List<int[]> completions, NDArray o
             AgentAdvantage r = recs.get(i);
             List<Integer> out = r.getOutputTokenIds();
             List<Float> lp = r.getBehaviourLogProbs();
+            // An invariant, not validation: the learner dead-letters such records first (ValueDomains.checkLogProbs).
             if (lp.size() != out.size())
                 throw new IllegalArgumentException("trajectory " + r.getTrajectoryId() + ": behaviourLogProbs has "
                         + lp.size() + " entries, outputTokenIds has " + out.size());

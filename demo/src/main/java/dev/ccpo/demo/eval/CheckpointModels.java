@@ -1,9 +1,9 @@
 package dev.ccpo.demo.eval;
 
 import ai.djl.Device;
+import dev.ccpo.config.Roles;
 import dev.ccpo.policy.ChatModel;
 import dev.ccpo.policy.model.CausalLM;
-import dev.ccpo.policy.team.TeamSpec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -31,7 +31,7 @@ import java.util.stream.Stream;
 public final class CheckpointModels implements AutoCloseable {
     static final String CONFIG = "config.json";
     static final String SHARED = "shared";
-    private static final List<String> ROLES = List.of(TeamSpec.THINKER, TeamSpec.REASONER, TeamSpec.VOTER);
+    private static final List<String> ROLES = List.of(Roles.THINKER, Roles.REASONER, Roles.VOTER);
 
     private final Path resolved;
     private final Map<String, ChatModel> byRole;
@@ -62,7 +62,7 @@ public final class CheckpointModels implements AutoCloseable {
     /** Wraps models already in memory (not closed by {@link #close()}): tests and the demo's live policies. */
     public static CheckpointModels of(Map<String, ? extends ChatModel> byRole) {
         Map<String, ChatModel> m = new LinkedHashMap<>(byRole);
-        ChatModel fallback = m.get(TeamSpec.REASONER);
+        ChatModel fallback = m.get(Roles.REASONER);
         if (fallback == null && !m.isEmpty()) {
             fallback = m.values().iterator().next();
         }
@@ -114,7 +114,7 @@ public final class CheckpointModels implements AutoCloseable {
                 found.put(role, shared);
             }
         }
-        Path answering = found.get(TeamSpec.REASONER);
+        Path answering = found.get(Roles.REASONER);
         if (answering == null) {
             throw new IllegalArgumentException("config key 'checkpoint': " + dir.toAbsolutePath() + " has no model: expected "
                     + CONFIG + " in it, or a reasoner/ or shared/ subfolder with one, or step-N checkpoint folders");

@@ -1,5 +1,6 @@
 package dev.ccpo.demo.eval;
 
+import dev.ccpo.config.Roles;
 import dev.ccpo.policy.team.AgentSpec;
 import dev.ccpo.policy.team.CounterfactualMethod;
 import dev.ccpo.policy.team.TeamSpec;
@@ -21,7 +22,7 @@ public record EvalMethod(String name, TeamSpec team) {
     /** Single-agent chain of thought: the Reasoner alone, solo prompt, answer = its \boxed{}. */
     public static EvalMethod cot() {
         TeamSpec solo = new TeamSpec(Topology.THINK_REASON,
-                List.of(new AgentSpec(0, TeamSpec.REASONER, TeamSpec.REASONER, 0, "think_reason.reasoner_solo")),
+                List.of(new AgentSpec(0, Roles.REASONER, Roles.REASONER, 0, "think_reason.reasoner_solo")),
                 TeamSpec.Aggregation.LAST_AGENT, CounterfactualMethod.RERUN, List.of(), null);
         return new EvalMethod("CoT (single agent)", solo);
     }

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.ccpo.policy.team.TeamSpec;
+import dev.ccpo.config.Roles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,7 +26,7 @@ class CheckpointModelsTest {
     void modelFolderServesEveryRole() throws IOException {
         Path m = model(dir.resolve("m"));
         Map<String, Path> f = CheckpointModels.roleFolders(m);
-        assertEquals(Map.of(TeamSpec.THINKER, m, TeamSpec.REASONER, m, TeamSpec.VOTER, m), f);
+        assertEquals(Map.of(Roles.THINKER, m, Roles.REASONER, m, Roles.VOTER, m), f);
     }
 
     @Test
@@ -34,9 +34,9 @@ class CheckpointModelsTest {
         Path t = model(dir.resolve("ck/thinker"));
         Path r = model(dir.resolve("ck/reasoner"));
         Map<String, Path> f = CheckpointModels.roleFolders(dir.resolve("ck"));
-        assertEquals(t, f.get(TeamSpec.THINKER));
-        assertEquals(r, f.get(TeamSpec.REASONER));
-        assertEquals(r, f.get(TeamSpec.VOTER));
+        assertEquals(t, f.get(Roles.THINKER));
+        assertEquals(r, f.get(Roles.REASONER));
+        assertEquals(r, f.get(Roles.VOTER));
     }
 
     @Test
@@ -48,8 +48,8 @@ class CheckpointModelsTest {
         Files.writeString(root.resolve("step-10/meta.properties"), "step=10");
         model(root.resolve("step-12/shared")); // no meta.properties: incomplete, ignored
         Map<String, Path> f = CheckpointModels.roleFolders(root);
-        assertEquals(root.resolve("step-10/shared"), f.get(TeamSpec.REASONER));
-        assertEquals(root.resolve("step-10/shared"), f.get(TeamSpec.THINKER));
+        assertEquals(root.resolve("step-10/shared"), f.get(Roles.REASONER));
+        assertEquals(root.resolve("step-10/shared"), f.get(Roles.THINKER));
     }
 
     @Test

@@ -5,12 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ccpo.config.Config;
+import dev.ccpo.config.Roles;
 import dev.ccpo.policy.ChatMessage;
 import dev.ccpo.policy.ChatModel;
 import dev.ccpo.policy.Completion;
 import dev.ccpo.policy.SamplingParams;
 import dev.ccpo.policy.data.TaskRecord;
-import dev.ccpo.policy.team.TeamSpec;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -77,7 +77,7 @@ class EvaluateStubTest {
         List<TaskRecord> tasks = Evaluate.datasets(c).get(0).tasks();
         StubModel stub = new StubModel(tasks, ref -> ref);
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        EvalTable t = Evaluate.run(c, Map.of(TeamSpec.REASONER, stub), new PrintStream(buf, true, StandardCharsets.UTF_8));
+        EvalTable t = Evaluate.run(c, Map.of(Roles.REASONER, stub), new PrintStream(buf, true, StandardCharsets.UTF_8));
         assertEquals(List.of("CoT (single agent)", "THINK_REASON", "VOTING (n=3)"), t.methods());
         assertEquals(List.of("synthetic"), t.datasets());
         for (String m : t.methods()) {
@@ -99,13 +99,13 @@ class EvaluateStubTest {
     void wrongAnswersScoreZeroAndHalfRightGivesHalf() {
         Config c = cfg("methods", "cot");
         List<TaskRecord> tasks = Evaluate.datasets(c).get(0).tasks();
-        EvalTable wrong = Evaluate.run(c, Map.of(TeamSpec.REASONER, new StubModel(tasks, ref -> ref + "1")),
+        EvalTable wrong = Evaluate.run(c, Map.of(Roles.REASONER, new StubModel(tasks, ref -> ref + "1")),
                 new PrintStream(PrintStream.nullOutputStream()));
         assertEquals(0.0, wrong.accuracy("CoT (single agent)", "synthetic"));
         // Right on the first two tasks only.
         List<String> firstTwo = tasks.subList(0, 2).stream().map(TaskRecord::referenceAnswer).toList();
         StubModel half = new StubModel(tasks, ref -> firstTwo.contains(ref) ? ref : "-777");
-        EvalTable t = Evaluate.run(c, Map.of(TeamSpec.REASONER, half), new PrintStream(PrintStream.nullOutputStream()));
+        EvalTable t = Evaluate.run(c, Map.of(Roles.REASONER, half), new PrintStream(PrintStream.nullOutputStream()));
         assertEquals(0.5, t.accuracy("CoT (single agent)", "synthetic"), 1e-12);
     }
 
@@ -118,7 +118,7 @@ class EvaluateStubTest {
                 throw new IllegalStateException("prompt too long");
             }
         };
-        EvalTable t = Evaluate.run(c, Map.of(TeamSpec.REASONER, broken), new PrintStream(PrintStream.nullOutputStream()));
+        EvalTable t = Evaluate.run(c, Map.of(Roles.REASONER, broken), new PrintStream(PrintStream.nullOutputStream()));
         assertEquals(0.0, t.accuracy("CoT (single agent)", "synthetic"));
         assertEquals(4, t.cell("CoT (single agent)", "synthetic").errors());
         assertTrue(t.format().contains("4 of 4 tasks failed"), t.format());

@@ -2,7 +2,7 @@ package dev.ccpo.policy.reward;
 
 /**
  * How a reference answer is compared. Same constant names as the Avro enum
- * {@code dev.ccpo.avro.AnswerKind}, so services map between them with {@code valueOf(name())}.
+ * {@code dev.ccpo.avro.AnswerKind}, which service-kit's WireMapping maps to and from.
  */
 public enum AnswerKind {
     /** A number; compared with a relative tolerance. The last number of the output is a fallback answer. */

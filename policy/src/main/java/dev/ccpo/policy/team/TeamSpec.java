@@ -1,5 +1,6 @@
 package dev.ccpo.policy.team;
 
+import dev.ccpo.config.Roles;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -25,10 +26,6 @@ public record TeamSpec(Topology topology, List<AgentSpec> agents, Aggregation ag
         MAJORITY_VOTE
     }
 
-    public static final String THINKER = "thinker";
-    public static final String REASONER = "reasoner";
-    public static final String VOTER = "voter";
-
     public TeamSpec {
         agents = List.copyOf(agents);
         maskedAgents = List.copyOf(maskedAgents);
@@ -40,8 +37,8 @@ public record TeamSpec(Topology topology, List<AgentSpec> agents, Aggregation ag
     /** Thinker (agent 0, stage 0) then Reasoner (agent 1, stage 1); counterfactual: the Reasoner alone. */
     public static TeamSpec thinkReason() {
         return new TeamSpec(Topology.THINK_REASON,
-                List.of(new AgentSpec(0, THINKER, THINKER, 0, "think_reason.thinker"),
-                        new AgentSpec(1, REASONER, REASONER, 1, "think_reason.reasoner")),
+                List.of(new AgentSpec(0, Roles.THINKER, Roles.THINKER, 0, "think_reason.thinker"),
+                        new AgentSpec(1, Roles.REASONER, Roles.REASONER, 1, "think_reason.reasoner")),
                 Aggregation.LAST_AGENT, CounterfactualMethod.RERUN, List.of(0), "think_reason.reasoner_solo");
     }
 
@@ -56,7 +53,7 @@ public record TeamSpec(Topology topology, List<AgentSpec> agents, Aggregation ag
         List<AgentSpec> seats = new ArrayList<>();
         List<Integer> masked = new ArrayList<>();
         for (int k = 0; k < voters; k++) {
-            seats.add(new AgentSpec(k, VOTER, separatePolicies ? VOTER + k : VOTER, 0, "voting.voter"));
+            seats.add(new AgentSpec(k, Roles.VOTER, separatePolicies ? Roles.voter(k) : Roles.VOTER, 0, "voting.voter"));
             masked.add(k);
         }
         return new TeamSpec(Topology.VOTING, seats, Aggregation.MAJORITY_VOTE, CounterfactualMethod.RECOMPUTE, masked, null);

@@ -6,6 +6,7 @@ import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import dev.ccpo.config.Roles;
 import dev.ccpo.policy.Completion;
 import dev.ccpo.policy.data.ArithmeticTask;
 import dev.ccpo.policy.data.TaskRecord;
@@ -42,7 +43,7 @@ public final class TurnTruth {
             out.add(switch (team.topology()) {
                 case VOTING -> verifier.extractAnswer(turn.text(), task.answerKind(), task.choices())
                         .map(a -> verifier.equivalent(a, task.referenceAnswer(), task.answerKind())).orElse(false);
-                case THINK_REASON -> arithmetic.map(a -> turn.role().equals(TeamSpec.THINKER)
+                case THINK_REASON -> arithmetic.map(a -> turn.role().equals(Roles.THINKER)
                         ? planIsRight(a, turn.text())
                         : reasonerIsRight(a, planOf(turns), turn.text(), verifier)).orElse(null);
             });
@@ -51,7 +52,7 @@ public final class TurnTruth {
     }
 
     private static String planOf(List<AgentTurn> turns) {
-        return turns.stream().filter(t -> t.role().equals(TeamSpec.THINKER)).map(AgentTurn::text).findFirst().orElse("");
+        return turns.stream().filter(t -> t.role().equals(Roles.THINKER)).map(AgentTurn::text).findFirst().orElse("");
     }
 
     /** The plan's step lines as the task's steps would be written: number, left, op, right, stated result. */

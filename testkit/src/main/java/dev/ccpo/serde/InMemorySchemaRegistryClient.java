@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A registry held in this JVM, for TopologyTestDriver tests and single-process tools that have
- * no registry to talk to. Ids are global and stable per schema text, as in a real registry.
+ * A registry held in this JVM, for tests (TopologyTestDriver, serde round trips) that have no registry to talk to.
+ * Ids are global and stable per schema text, as in a real registry.
  * Performs no compatibility checks: the real registry (infra's SchemaRegistryServer) does.
  */
 public final class InMemorySchemaRegistryClient implements SchemaRegistryClient {

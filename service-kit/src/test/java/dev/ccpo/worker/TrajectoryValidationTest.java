@@ -41,6 +41,18 @@ class TrajectoryValidationTest {
         assertDoesNotThrow(() -> TrajectoryValidation.validate(valid(), VOCAB));
     }
 
+    /** The shared checks need no vocabulary: what only a model worker checks is left to validate. */
+    @Test
+    void sharedChecksLeaveTokensToTheModelWorkers() {
+        Trajectory t = valid();
+        t.getTurns().get(0).setOutputTokenIds(List.of(4, 99));
+        assertDoesNotThrow(() -> TrajectoryValidation.checkShared(t, ValueDomains.DEFAULT));
+        assertThrows(RejectedRecordException.class, () -> TrajectoryValidation.validate(t, VOCAB));
+        t.setTurns(List.of());
+        RejectedRecordException e = assertThrows(RejectedRecordException.class, () -> TrajectoryValidation.checkShared(t, ValueDomains.DEFAULT));
+        assertTrue(e.getMessage().contains("trajectory has no turns"), e.getMessage());
+    }
+
     static Stream<Arguments> invalid() {
         return Stream.of(
                 Arguments.of("unknown topology", (Consumer<Trajectory>) t -> t.setTopology(null)),

@@ -13,6 +13,7 @@ public final class CommonKeys {
     public static final String TOPIC_WEIGHTS = "topic.weights";
     public static final String TOPIC_DLQ = "topic.dlq";
     public static final String STARTUP_TIMEOUT_MS = "startup.timeout.ms";
+    public static final String REWARD_MIN = "reward.min", REWARD_MAX = "reward.max";
 
     private CommonKeys() { }
 
@@ -29,7 +30,10 @@ public final class CommonKeys {
                 .string(TOPIC_ADVANTAGES, "ccpo.advantages", "Topic of AgentAdvantage records.")
                 .string(TOPIC_WEIGHTS, "ccpo.weights", "Topic of PolicyWeights records (compacted).")
                 .string(TOPIC_DLQ, "ccpo.dlq", "Dead-letter topic: records that could not be processed, with the reason.")
-                .longKey(STARTUP_TIMEOUT_MS, 15_000L, 1L, "At start-up, how long to wait for the Kafka cluster at bootstrap.servers before failing (exit 1) with an error naming it.");
-        return dev.ccpo.worker.ValueDomains.addKeys(spec);
+                .longKey(STARTUP_TIMEOUT_MS, 15_000L, 1L, "At start-up, how long to wait for the Kafka cluster at bootstrap.servers before failing (exit 1) with an error naming it.")
+                // The reward domain (dev.ccpo.worker.ValueDomains reads it).
+                .decimal(REWARD_MIN, 0.0, -1e6, 1e6, "Smallest valid reward (Trajectory.reward, counterfactual rewards); a record outside [reward.min, reward.max] is dead-lettered.")
+                .decimal(REWARD_MAX, 1.0, -1e6, 1e6, "Largest valid reward; the verifier's rewards are 0 or 1.");
+        return spec;
     }
 }

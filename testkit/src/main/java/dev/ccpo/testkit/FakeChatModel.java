@@ -1,4 +1,4 @@
-package dev.ccpo.generator;
+package dev.ccpo.testkit;
 
 import dev.ccpo.policy.ChatMessage;
 import dev.ccpo.policy.ChatModel;
@@ -9,11 +9,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Narrow test double: always answers {@code answer}, with fixed token ids and log-probs; counts calls. */
-final class FakeChatModel implements ChatModel {
+public final class FakeChatModel implements ChatModel {
     private final String answer;
-    int calls;
+    public int calls;
 
-    FakeChatModel(String answer) { this.answer = answer; }
+    public FakeChatModel(String answer) { this.answer = answer; }
 
     @Override
     public List<Completion> complete(List<List<ChatMessage>> conversations, SamplingParams params) {

@@ -2,9 +2,9 @@ package dev.ccpo.worker;
 
 import dev.ccpo.avro.AgentAdvantage;
 import dev.ccpo.avro.CounterfactualOutcome;
+import dev.ccpo.config.CommonKeys;
 import dev.ccpo.config.Config;
 import dev.ccpo.config.ConfigException;
-import dev.ccpo.config.ConfigSpec;
 import dev.ccpo.kafka.RejectedRecordException;
 
 import java.util.List;
@@ -25,7 +25,7 @@ import java.util.List;
  * </ul>
  */
 public record ValueDomains(double rewardMin, double rewardMax) {
-    public static final String REWARD_MIN = "reward.min", REWARD_MAX = "reward.max";
+    public static final String REWARD_MIN = CommonKeys.REWARD_MIN, REWARD_MAX = CommonKeys.REWARD_MAX;
     public static final double ADVANTAGE_MAX_ABS = 100.0;
     public static final float LOG_PROB_MIN = -1000f;
     public static final int GROUP_SIZE_MAX = 1024;
@@ -36,12 +36,6 @@ public record ValueDomains(double rewardMin, double rewardMax) {
         if (!Double.isFinite(rewardMin) || !Double.isFinite(rewardMax) || rewardMin > rewardMax)
             throw new IllegalArgumentException(REWARD_MIN + "/" + REWARD_MAX + ": need finite " + REWARD_MIN + " <= "
                     + REWARD_MAX + ", got [" + rewardMin + ", " + rewardMax + "]");
-    }
-
-    /** Adds reward.min / reward.max to a service's spec (CommonKeys does, for every service). */
-    public static ConfigSpec addKeys(ConfigSpec spec) {
-        return spec.decimal(REWARD_MIN, 0.0, -1e6, 1e6, "Smallest valid reward (Trajectory.reward, counterfactual rewards); a record outside [reward.min, reward.max] is dead-lettered.")
-                .decimal(REWARD_MAX, 1.0, -1e6, 1e6, "Largest valid reward; the verifier's rewards are 0 or 1.");
     }
 
     public static ValueDomains from(Config c) {
