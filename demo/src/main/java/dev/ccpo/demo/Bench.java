@@ -1,5 +1,7 @@
 package dev.ccpo.demo;
 
+import dev.ccpo.demo.monitor.StageLatency;
+
 import dev.ccpo.config.Config;
 
 import java.io.PrintStream;

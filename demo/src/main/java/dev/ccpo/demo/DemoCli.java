@@ -1,5 +1,8 @@
 package dev.ccpo.demo;
 
+import dev.ccpo.demo.eval.HeldOutEval;
+import dev.ccpo.demo.eval.VotingEval;
+
 import dev.ccpo.cli.Cli;
 import dev.ccpo.config.Config;
 import dev.ccpo.demo.eval.Evaluate;
