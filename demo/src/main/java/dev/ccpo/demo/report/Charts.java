@@ -138,7 +138,7 @@ public final class Charts {
     }
 
     /** XChart keeps the plot's bounds to itself; this subclass reads them for {@link #plotArea}. */
-    static final class Chart extends XYChart {
+    public static final class Chart extends XYChart {
         Chart(int width, int height) {
             super(width, height);
         }

@@ -1,8 +1,6 @@
 package dev.ccpo.demo.report;
 
 import java.awt.BasicStroke;
-import java.awt.image.BufferedImage;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -14,7 +12,7 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
   * One or more named samples overlaid as translucent step histograms on shared bins, drawn by XChart. The bin count
   * comes from the data (Freedman–Diaconis on the pooled sample, Sturges when the IQR is 0).
   */
-public final class Histogram {
+public final class Histogram implements Plot {
     private final String title;
     private final String xLabel;
     private final List<String> names = new ArrayList<>();
@@ -85,21 +83,9 @@ public final class Histogram {
         return c;
     }
 
-    /** Where a render at this size puts the data. */
-    public Charts.PlotArea plotArea(int width, int height) {
-        return Charts.plotArea(toXChart(width, height));
-    }
-
-    public BufferedImage render(int width, int height) {
-        return Charts.render(toXChart(width, height));
-    }
-
-    public void writePng(Path file, int width, int height) {
-        Charts.writePng(toXChart(width, height), file);
-    }
-
     /** Each sample as an XChart step area over the shared bins: bar b spans edges b..b+1 at the height of count b. */
-    Charts.Chart toXChart(int width, int height) {
+    @Override
+    public Charts.Chart toXChart(int width, int height) {
         double[] e = edges();
         int max = 1;
         List<int[]> counts = new ArrayList<>();

@@ -1,8 +1,6 @@
 package dev.ccpo.demo.report;
 
 import java.awt.Color;
-import java.awt.image.BufferedImage;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -16,7 +14,7 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  * series may carry a band (e.g. a 95 % interval over seeds), drawn under every line as a translucent fill of the
  * series' colour.
  */
-public final class LineChart {
+public final class LineChart implements Plot {
     /** Alpha of a band's fill: light enough that overlapping bands and the lines over them stay readable. */
     static final int BAND_ALPHA = 56;
 
@@ -82,20 +80,8 @@ public final class LineChart {
         return List.copyOf(series);
     }
 
-    /** Where a render at this size puts the data. */
-    public Charts.PlotArea plotArea(int width, int height) {
-        return Charts.plotArea(toXChart(width, height));
-    }
-
-    public BufferedImage render(int width, int height) {
-        return Charts.render(toXChart(width, height));
-    }
-
-    public void writePng(Path file, int width, int height) {
-        Charts.writePng(toXChart(width, height), file);
-    }
-
-    Charts.Chart toXChart(int width, int height) {
+    @Override
+    public Charts.Chart toXChart(int width, int height) {
         double[][] xs = series.stream().map(Series::xs).toArray(double[][]::new);
         // the bands count towards the y range, so a band is never cut off by an automatic range
         double[][] ys = series.stream().flatMap(s -> s.hasBand() ? Stream.of(s.ys(), s.lower(), s.upper())
