@@ -5,7 +5,6 @@ import dev.ccpo.demo.eval.VotingEval;
 import dev.ccpo.demo.monitor.PipelineMonitor;
 import dev.ccpo.demo.monitor.StageLatency;
 import dev.ccpo.demo.report.DemoReport;
-
 import ai.djl.Device;
 import dev.ccpo.analytics.AnalyticsApp;
 import dev.ccpo.analytics.AnalyticsKeys;

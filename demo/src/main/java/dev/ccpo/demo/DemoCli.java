@@ -2,7 +2,6 @@ package dev.ccpo.demo;
 
 import dev.ccpo.demo.eval.HeldOutEval;
 import dev.ccpo.demo.eval.VotingEval;
-
 import dev.ccpo.cli.Cli;
 import dev.ccpo.config.Config;
 import dev.ccpo.demo.eval.Evaluate;

@@ -1,7 +1,6 @@
 package dev.ccpo.demo;
 
 import dev.ccpo.demo.eval.HeldOutEval;
-
 import ai.djl.Device;
 import dev.ccpo.avro.AgentAdvantage;
 import dev.ccpo.avro.CounterfactualOutcome;

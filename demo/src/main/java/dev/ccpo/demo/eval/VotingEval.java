@@ -1,7 +1,6 @@
 package dev.ccpo.demo.eval;
 
 import dev.ccpo.demo.DemoTasks;
-
 import dev.ccpo.policy.ChatMessage;
 import dev.ccpo.policy.ChatModel;
 import dev.ccpo.policy.Completion;
