@@ -1,5 +1,10 @@
 package dev.ccpo.demo;
 
+import dev.ccpo.demo.eval.HeldOutEval;
+import dev.ccpo.demo.eval.VotingEval;
+import dev.ccpo.demo.monitor.PipelineMonitor;
+import dev.ccpo.demo.monitor.StageLatency;
+import dev.ccpo.demo.report.DemoReport;
 import ai.djl.Device;
 import dev.ccpo.analytics.AnalyticsApp;
 import dev.ccpo.analytics.AnalyticsKeys;
@@ -140,57 +145,35 @@ public final class Demo {
 
     /** JVMs of the demo that run PyTorch: this one (warm start, evaluation), the learner, counterfactual and generator. */
     static final int PYTORCH_PROCESSES = 4;
-    private final Config cfg;
+    private final DemoSettings s;
     private final PrintStream out;
-    private final Path workDir;
-    /** The credit app's HTTP port (/stats), chosen free when the services start. */
-    private int creditHttpPort;
-    /** team=voting: each voter's warm-started checkpoint, by policy (voter0, …), once {@link #voterWarmStarts} ran. */
-    private Map<String, Path> voterModels = Map.of();
-    /** team=voting: voting.strengths, one share of warm.steps per voter; empty otherwise. */
-    private final List<Double> voterShares;
 
     public Demo(Config cfg, PrintStream out) {
+        this(DemoSettings.from(cfg), out);
+    }
+
+    public Demo(DemoSettings s, PrintStream out) {
         // The demo JVM and three PyTorch services share the cores: OpenMP threads spin-waiting on each other made every
         // step 10x slower with PyTorch's default (measured). The demo JVM's own count is fixed (demo.threads, default 1)
         // rather than derived from the cores: the warm start's weights depend on it (measured, README "Same seed, same
         // numbers"), so a machine with more cores would otherwise warm-start another model from the same seed.
-        out.println("demo: " + TorchThreads.apply(cfg.integer("demo.threads"), PYTORCH_PROCESSES));
-        this.cfg = cfg;
+        out.println("demo: " + TorchThreads.apply(s.demoThreads(), PYTORCH_PROCESSES));
+        this.s = s;
         this.out = out;
-        this.workDir = Path.of(cfg.string("work.dir")).toAbsolutePath();
         tasks(); // fails here, before anything starts, when task.reasoner.steps does not leave the Thinker a step
-        // and here when a voter's strength is not a share
-        this.voterShares = voting() ? votingStrengths(cfg.string("voting.strengths")) : List.of();
     }
+
+    public DemoSettings settings() { return s; }
 
     boolean voting() {
-        return cfg.string("team").equals("voting");
-    }
-
-    /** voting.strengths as shares of warm.steps; the message names the key and what it accepts. */
-    static List<Double> votingStrengths(String value) {
-        List<Double> shares = new ArrayList<>();
-        for (String s : value.split(",")) {
-            if (s.isBlank()) continue;
-            double share;
-            try {
-                share = Double.parseDouble(s.strip());
-            } catch (NumberFormatException e) {
-                share = Double.NaN;
-            }
-            if (!(share > 0 && share <= 1)) throw new IllegalArgumentException("voting.strengths: '" + s.strip() + "' is not a share in (0, 1]");
-            shares.add(share);
-        }
-        if (shares.size() < 2) throw new IllegalArgumentException("voting.strengths needs one share per voter, at least 2 voters; got '" + value + "'");
-        return shares;
+        return s.voting();
     }
 
     /** The team's policies: thinker and reasoner, or voter0, voter1, … (the learner's roles, the weights' roles). */
     List<String> policies() {
         if (!voting()) return List.of(Roles.THINKER, Roles.REASONER);
         List<String> voters = new ArrayList<>();
-        for (int k = 0; k < voterShares.size(); k++) voters.add(Roles.voter(k));
+        for (int k = 0; k < s.voterShares().size(); k++) voters.add(Roles.voter(k));
         return voters;
     }
 
@@ -200,15 +183,15 @@ public final class Demo {
      * stopped earlier. Cached like the Think–Reason warm start.
      */
     Map<String, Path> voterWarmStarts(PromptLibrary prompts) {
-        List<Double> shares = voterShares;
+        List<Double> shares = s.voterShares();
         List<String> voters = policies();
         Map<String, Path> models = new java.util.LinkedHashMap<>();
         for (int k = 0; k < shares.size(); k++) {
-            int steps = Math.max(1, (int) Math.round(shares.get(k) * cfg.integer("warm.steps")));
+            int steps = Math.max(1, (int) Math.round(shares.get(k) * s.warmSteps()));
             out.printf(Locale.ROOT, "      %s: %.2f of warm.steps = %d steps%n", voters.get(k), shares.get(k), steps);
-            WarmStart.Settings s = new WarmStart.Settings(cfg.integer("model.hidden"), cfg.integer("model.layers"), steps,
-                    cfg.integer("warm.batch"), cfg.decimal("warm.lr"), cfg.longValue("seed"), tasks(), WarmStart.Protocol.VOTER);
-            models.put(voters.get(k), WarmStart.ensure(workDir, s, prompts, out));
+            WarmStart.Settings w = new WarmStart.Settings(s.modelHidden(), s.modelLayers(), steps,
+                    s.warmBatch(), s.warmLr(), s.seed(), tasks(), WarmStart.Protocol.VOTER);
+            models.put(voters.get(k), WarmStart.ensure(s.workDir(), w, prompts, out));
         }
         return models;
     }
@@ -216,13 +199,13 @@ public final class Demo {
     /** Stage 1: the cached warm-start checkpoint (trains it when missing). */
     public Path warmStart(PromptLibrary prompts) {
         DemoTasks tasks = tasks();
-        WarmStart.Settings s = new WarmStart.Settings(cfg.integer("model.hidden"), cfg.integer("model.layers"),
-                cfg.integer("warm.steps"), cfg.integer("warm.batch"), cfg.decimal("warm.lr"), cfg.longValue("seed"), tasks);
-        return WarmStart.ensure(workDir, s, prompts, out);
+        WarmStart.Settings w = new WarmStart.Settings(s.modelHidden(), s.modelLayers(),
+                s.warmSteps(), s.warmBatch(), s.warmLr(), s.seed(), tasks);
+        return WarmStart.ensure(s.workDir(), w, prompts, out);
     }
 
     DemoTasks tasks() {
-        return new DemoTasks(cfg.longValue("seed"), cfg.integer("task.steps"), cfg.integer("task.max.operand"), cfg.integer("task.reasoner.steps"));
+        return new DemoTasks(s.seed(), s.taskSteps(), s.taskMaxOperand(), s.taskReasonerSteps());
     }
 
     /** The whole run: warm start, cluster, services, RL for the budget, report. */
@@ -232,45 +215,48 @@ public final class Demo {
 
     /** {@link #run()}, with {@code observer} told when the pipeline is running and when it has settled. */
     public Outcome run(RunObserver observer) throws Exception {
-        String mode = cfg.string("credit.mode");
-        Path promptsDir = DemoTasks.writePrompts(workDir.resolve("prompts"));
+        String mode = s.creditMode().word();
+        Path promptsDir = DemoTasks.writePrompts(s.workDir().resolve("prompts"));
         PromptLibrary prompts = new PromptLibrary(promptsDir);
         out.println("[1/4] warm start" + (voting() ? " of each voter" : ""));
-        voterModels = voting() ? voterWarmStarts(prompts) : Map.of();
+        // team=voting: each voter's warm-started checkpoint, by policy (voter0, …)
+        Map<String, Path> voterModels = voting() ? voterWarmStarts(prompts) : Map.of();
         // every policy's checkpoint has the same architecture: published weights load over this one's config
         Path model = voting() ? voterModels.values().iterator().next() : warmStart(prompts);
-        Path runDir = workDir.resolve("run-" + mode);
-        Path reportDir = cfg.string("report.dir").isBlank() ? workDir.resolve("report-" + mode) : Path.of(cfg.string("report.dir"));
+        Path runDir = s.workDir().resolve("run-" + mode);
+        Path reportDir = s.reportPath();
         deleteRecursively(runDir); // checkpoints of an earlier run must not be resumed by this one's learner
 
         out.println("[2/4] starting a Kafka broker (KRaft) and the schema registry");
-        boolean sasl = cfg.string("security").equals("sasl");
-        if (sasl && cfg.integer("brokers") != 1) throw new IllegalArgumentException("security=sasl runs on one broker; brokers=" + cfg.integer("brokers"));
-        try (LocalCluster cluster = sasl ? LocalCluster.startWithSasl(secret()) : LocalCluster.start(cfg.integer("brokers"));
+        boolean sasl = s.security() == DemoSettings.Security.SASL;
+        if (sasl && s.brokers() != 1) throw new IllegalArgumentException("security=sasl runs on one broker; brokers=" + s.brokers());
+        try (LocalCluster cluster = sasl ? LocalCluster.startWithSasl(secret()) : LocalCluster.start(s.brokers());
              Verifier verifier = new Verifier()) {
             out.printf("      bootstrap.servers=%s schema.registry.url=%s%n", cluster.bootstrapServers(), cluster.registryUrl());
             Map<String, List<String>> credentials = credentials(cluster, sasl, creditAppId(mode));
             Evaluation eval = evaluation(prompts, verifier);
             Map<Long, HeldOutEval.Result> evaluations = new TreeMap<>();
-            HeldOutEval.Result r0 = evaluateInitial(model, eval);
+            HeldOutEval.Result r0 = evaluateInitial(model, voterModels, eval);
             evaluations.put(0L, r0);
             out.println("      " + describe(0, r0));
 
             out.println("[3/4] starting generator, counterfactual, credit and learner services (logs in " + runDir.resolve("logs") + ")");
             RecordSerdes serdes = RecordSerdes.fromConfig(cluster.config("demo"));
             publishTasks(cluster, serdes);
-            List<ServiceProcess> services = startServices(cluster, credentials, model, promptsDir, runDir, mode);
+            int creditHttpPort = freePort(); // the credit app's /stats
+            ServiceSettings settings = serviceSettings(model, voterModels, promptsDir, runDir, s.creditMode(), creditHttpPort);
+            List<ServiceProcess> services = startServices(cluster, credentials, settings, runDir);
             String modelId = model.getFileName().toString();
             try (PipelineMonitor monitor = new PipelineMonitor(cluster.kafkaProps(), serdes, topics());
                  WeightsFollower weights = new WeightsFollower(cluster.kafkaProps(), "ccpo.weights", serdes.weights(), modelId, "ccpo-demo-eval").start();
-                 AnalyticsApp analytics = cfg.bool("analytics") ? AnalyticsApp.start(cluster.config(AnalyticsKeys.serveSpec(),
-                         concat(credentials.get("analytics"), "--" + AnalyticsKeys.HTTP_PORT + "=" + cfg.integer("analytics.port"))
+                 AnalyticsApp analytics = s.analytics() ? AnalyticsApp.start(cluster.config(AnalyticsKeys.serveSpec(),
+                         concat(credentials.get("analytics"), "--" + AnalyticsKeys.HTTP_PORT + "=" + s.analyticsPort())
                                  .toArray(String[]::new))) : null) {
                 if (analytics != null) out.println("      live analytics page: " + analytics.url());
                 Runnable firstAdvantages = () -> observer.running(cluster, analytics == null ? null : analytics.url());
                 Rl rl = train(services, monitor, weights, model, eval, evaluations, firstAdvantages);
                 out.println("[4/4] stopping the services and writing the report");
-                stopAndDrain(services, monitor);
+                com.fasterxml.jackson.databind.JsonNode creditStats = stopAndDrain(services, monitor, creditHttpPort);
                 String summary = analytics == null ? "" : settledSummary(analytics, monitor);
                 if (analytics != null) observer.settled(analytics.url(), monitor);
                 MetricsTable metrics = DemoReport.write(reportDir, evaluations, monitor, out);
@@ -291,7 +277,7 @@ public final class Demo {
         // one request in flight, as the generator's producer (why: GeneratorApp.producerProps)
         p.put(org.apache.kafka.clients.producer.ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
         DemoTasks tasks = tasks();
-        int n = cfg.integer("task.count");
+        int n = s.taskCount();
         try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<>(p,
                 new org.apache.kafka.common.serialization.StringSerializer(), serdes.task().serializer())) {
             java.util.concurrent.atomic.AtomicReference<Exception> failed = new java.util.concurrent.atomic.AtomicReference<>();
@@ -360,19 +346,13 @@ public final class Demo {
         return args;
     }
 
-    private List<ServiceProcess> startServices(LocalCluster cluster, Map<String, List<String>> credentials, Path model, Path prompts,
-                                               Path runDir, String mode) {
+    private List<ServiceProcess> startServices(LocalCluster cluster, Map<String, List<String>> credentials, ServiceSettings settings,
+                                               Path runDir) {
         Path logs = runDir.resolve("logs");
-        String heap = cfg.string("service.heap");
+        String heap = s.serviceHeap();
         List<String> common = List.of("--" + CommonKeys.BOOTSTRAP_SERVERS + "=" + cluster.bootstrapServers(),
                 "--" + CommonKeys.REGISTRY_URL + "=" + cluster.registryUrl());
         Function<String, List<String>> base = service -> concat(common, credentials.get(service).toArray(String[]::new));
-        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
-            creditHttpPort = free.getLocalPort();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("no free port for the credit app's /stats", e);
-        }
-        ServiceSettings settings = serviceSettings(model, prompts, runDir, mode, creditHttpPort);
         List<ServiceProcess> started = new ArrayList<>();
         try {
             // learner and credit first: the generator's staleness bound waits for the learner's weights
@@ -391,6 +371,14 @@ public final class Demo {
         }
     }
 
+    private static int freePort() {
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+            return free.getLocalPort();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("no free port for the credit app's /stats", e);
+        }
+    }
+
     /** Each service's settings as --key=value arguments, without the cluster's address and credentials. */
     record ServiceSettings(List<String> generator, List<String> counterfactual, List<String> credit, List<String> learner) { }
 
@@ -398,26 +386,28 @@ public final class Demo {
      * The demo's settings of the four services, in one place: the pipeline passes them to the service processes, and
      * {@link SyncLoop} parses the same arguments with the same services' config specs, so both do the same work.
      */
-    ServiceSettings serviceSettings(Path model, Path prompts, Path runDir, String mode, int creditHttpPort) {
+    ServiceSettings serviceSettings(Path model, Map<String, Path> voterModels, Path prompts, Path runDir, DemoSettings.CreditMode creditMode,
+                                    int creditHttpPort) {
+        String mode = creditMode.word();
         String modelId = "--model.id=" + model.getFileName();
-        String seed = "--seed=" + cfg.longValue("seed");
-        String temperature = "--temperature=" + cfg.decimal("temperature");
-        String maxNewTokens = "--max.new.tokens=" + cfg.integer("max.new.tokens");
+        String seed = "--seed=" + s.seed();
+        String temperature = "--temperature=" + s.temperature();
+        String maxNewTokens = "--max.new.tokens=" + s.maxNewTokens();
         String colocated = "--" + TorchThreads.COLOCATED_KEY + "=" + PYTORCH_PROCESSES;
         String policyDirs = "--" + dev.ccpo.policy.model.PolicyDirs.KEY + "=" + String.join(",",
                 voterModels.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList());
         List<String> learner = List.of("--model.dir=" + model, modelId, "--roles=" + String.join(",", policies()), policyDirs, "--device=cpu", colocated,
-                "--lr=" + cfg.decimal("rl.lr"), "--lr.warmup.steps=0", "--batch.groups=" + cfg.integer("groups.per.version"),
-                "--micro.batch.size=16", "--alternate.steps=" + cfg.integer("alternate.steps"), "--publish.every=1",
+                "--lr=" + s.rlLr(), "--lr.warmup.steps=0", "--batch.groups=" + s.groupsPerVersion(),
+                "--micro.batch.size=16", "--alternate.steps=" + s.alternateSteps(), "--publish.every=1",
                 // max.versions: the learner stops there, so every run of an ablation is evaluated at the same version
-                "--max.steps=" + cfg.integer("max.versions"), "--max.policy.lag=6", temperature, seed,
+                "--max.steps=" + s.maxVersions(), "--max.policy.lag=6", temperature, seed,
                 "--checkpoint.dir=" + runDir.resolve("checkpoints"), "--checkpoint.every=5", "--weights.dir=" + runDir.resolve("weights"));
         List<String> credit = List.of("--application.id=" + creditAppId(mode), "--credit.mode=" + mode, "--http.port=" + creditHttpPort,
                 "--group.grace.ms=120000",
                 // the learner's batch: the history decays history.decay per learner batch whatever the window length
-                "--history.batch.groups=" + cfg.integer("groups.per.version"),
+                "--history.batch.groups=" + s.groupsPerVersion(),
                 // short windows: a group leaves once its window closed, and the generator waits on the learner
-                "--stats.window.ms=" + cfg.integer("stats.window.ms"), "--stats.window.grace.ms=" + cfg.integer("stats.window.grace.ms"),
+                "--stats.window.ms=" + s.statsWindowMs(), "--stats.window.grace.ms=" + s.statsWindowGraceMs(),
                 // its own state folder, wiped with the run: a fresh cluster must not meet the last run's stores
                 "--kafka.state.dir=" + runDir.resolve("credit-state"));
         List<String> counterfactual = List.of("--worker.id=cf-1", "--model.dir=" + model, modelId, "--device=cpu", colocated,
@@ -426,8 +416,8 @@ public final class Demo {
                 "--prompts.dir=" + prompts, "--task.source=topic", policyDirs,
                 // voting: one policy per voter (voter0, voter1, …), each from its own warm start
                 voting() ? "--topology=VOTING" : "--topology=THINK_REASON", "--voters=" + (voting() ? policies().size() : 3),
-                voting() ? "--voting.policies=per-voter" : "--voting.policies=shared", "--group.size=" + cfg.integer("group.size"),
-                "--groups.per.version=" + cfg.integer("groups.per.version"), "--max.policy.lag=3", maxNewTokens, temperature, seed);
+                voting() ? "--voting.policies=per-voter" : "--voting.policies=shared", "--group.size=" + s.groupSize(),
+                "--groups.per.version=" + s.groupsPerVersion(), "--max.policy.lag=3", maxNewTokens, temperature, seed);
         return new ServiceSettings(generator, counterfactual, credit, learner);
     }
 
@@ -435,9 +425,10 @@ public final class Demo {
      * Stops the services upstream first, each after the next one caught up (at most 30 s each): the generator; the
      * counterfactual worker once every trajectory has its outcome; the credit app once every trajectory is credited
      * (with its inputs quiet, its wall-clock fallback closes the open windows and publishes their statistics); then
-     * the learner. So the report counts every rollout the demo made.
+     * the learner. So the report counts every rollout the demo made. Returns the credit app's /stats as it stopped.
      */
-    private void stopAndDrain(List<ServiceProcess> services, PipelineMonitor monitor) throws InterruptedException {
+    private com.fasterxml.jackson.databind.JsonNode stopAndDrain(List<ServiceProcess> services, PipelineMonitor monitor, int creditHttpPort)
+            throws InterruptedException {
         Map<String, ServiceProcess> byName = new java.util.HashMap<>();
         for (ServiceProcess s : services) byName.put(s.name(), s);
         byName.get("generator").stop(60);
@@ -446,7 +437,7 @@ public final class Demo {
         byName.get("counterfactual").stop(60);
         awaitUpTo30s(() -> monitor.count("advantages") >= agents * monitor.count("trajectories") // one per agent
                 && (monitor.count("trajectories") == 0 || monitor.count("rollout-stats") > 0));
-        creditStats = creditStats();
+        com.fasterxml.jackson.databind.JsonNode creditStats = creditStats(creditHttpPort);
         com.fasterxml.jackson.databind.JsonNode c = creditStats.path("counters");
         out.printf("      credit statistics: %d groups left out of the global history (stats.excluded); %d late and %d after an"
                         + " idle close counted in a later window; %d groups credited%n", c.path("stats.excluded").asLong(-1),
@@ -454,12 +445,11 @@ public final class Demo {
                 c.path("groups.complete").asLong(0) + c.path("groups.incomplete").asLong(0));
         byName.get("credit").stop(60);
         byName.get("learner").stop(60);
+        return creditStats;
     }
 
     /** The credit app's counters and statistics at the end of the run (its /stats), written to the report. */
-    private com.fasterxml.jackson.databind.JsonNode creditStats = com.fasterxml.jackson.databind.node.MissingNode.getInstance();
-
-    private com.fasterxml.jackson.databind.JsonNode creditStats() throws InterruptedException {
+    private com.fasterxml.jackson.databind.JsonNode creditStats(int creditHttpPort) throws InterruptedException {
         try {
             java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
                     java.net.URI.create("http://127.0.0.1:" + creditHttpPort + "/stats")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
@@ -479,9 +469,9 @@ public final class Demo {
     private Rl train(List<ServiceProcess> services, PipelineMonitor monitor, WeightsFollower weights, Path model,
                        Evaluation eval, Map<Long, HeldOutEval.Result> evaluations, Runnable firstAdvantages) throws InterruptedException {
         long start = System.nanoTime();
-        long budgetNanos = (long) (cfg.decimal("budget.minutes") * 60e9);
-        int maxVersions = cfg.integer("max.versions");
-        int every = cfg.integer("eval.every");
+        long budgetNanos = (long) (s.budgetMinutes() * 60e9);
+        int maxVersions = s.maxVersions();
+        int every = s.evalEvery();
         long lastEvaluated = 0, lastStatus = 0;
         boolean flowing = false;
         long steadyVersion = 0, steadyTrajectories = 0;
@@ -517,7 +507,7 @@ public final class Demo {
             if (maxVersions > 0 && version >= maxVersions && lastEvaluated >= version)
                 return rl(version, elapsed, monitor.count("trajectories"), steadyVersion, steadySeconds, steadyTrajectories);
             if (elapsed >= budgetNanos) {
-                out.printf(Locale.ROOT, "      budget of %.1f minutes used; %d policy versions published%n", cfg.decimal("budget.minutes"), version);
+                out.printf(Locale.ROOT, "      budget of %.1f minutes used; %d policy versions published%n", s.budgetMinutes(), version);
                 return rl(version, elapsed, monitor.count("trajectories"), steadyVersion, steadySeconds, steadyTrajectories);
             }
             Thread.sleep(1000);
@@ -535,7 +525,7 @@ public final class Demo {
     }
 
     private Evaluation evaluation(PromptLibrary prompts, Verifier verifier) {
-        int n = cfg.integer("eval.tasks"), maxNewTokens = cfg.integer("max.new.tokens");
+        int n = s.evalTasks(), maxNewTokens = s.maxNewTokens();
         if (voting()) {
             VotingEval voters = new VotingEval(tasks(), n, prompts, verifier, maxNewTokens);
             return voters::evaluate;
@@ -545,7 +535,7 @@ public final class Demo {
     }
 
     /** The warm start's accuracy (v0): each voter's own checkpoint, or the one Think–Reason model in both seats. */
-    private HeldOutEval.Result evaluateInitial(Path model, Evaluation eval) {
+    private HeldOutEval.Result evaluateInitial(Path model, Map<String, Path> voterModels, Evaluation eval) {
         Map<String, CausalLM> models = new java.util.LinkedHashMap<>();
         try {
             for (String policy : policies()) models.put(policy, CausalLM.open(voterModels.getOrDefault(policy, model), Device.cpu()));

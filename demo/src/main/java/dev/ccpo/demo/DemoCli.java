@@ -1,5 +1,7 @@
 package dev.ccpo.demo;
 
+import dev.ccpo.demo.eval.HeldOutEval;
+import dev.ccpo.demo.eval.VotingEval;
 import dev.ccpo.cli.Cli;
 import dev.ccpo.config.Config;
 import dev.ccpo.demo.eval.Evaluate;
@@ -39,7 +41,7 @@ public final class DemoCli {
                 Config cfg = Cli.configOrExit(Demo.spec(), rest); // validates the keys (and --help) before the first run
                 try {
                     dev.ccpo.demo.ablation.AblationPlan.parse(cfg.string("ablation.shapes"), cfg.string("ablation.seeds"), cfg.string("ablation.modes"));
-                    if (cfg.string("ablation.shapes").contains("voting")) Demo.votingStrengths(cfg.string("voting.strengths"));
+                    if (cfg.string("ablation.shapes").contains("voting")) DemoSettings.votingStrengths(cfg.string("voting.strengths"));
                 } catch (IllegalArgumentException e) {
                     System.err.println("ablation: " + e.getMessage());
                     System.exit(2);
@@ -47,9 +49,9 @@ public final class DemoCli {
                 Ablation.run(rest, System.getenv(), System.out);
             }
             case "warm-start" -> {
-                Config cfg = Cli.configOrExit(Demo.spec(), rest);
-                Demo demo = new Demo(cfg, System.out);
-                Path prompts = DemoTasks.writePrompts(Path.of(cfg.string("work.dir")).toAbsolutePath().resolve("prompts"));
+                Demo demo = new Demo(Cli.configOrExit(Demo.spec(), rest), System.out);
+                DemoSettings s = demo.settings();
+                Path prompts = DemoTasks.writePrompts(s.workDir().resolve("prompts"));
                 PromptLibrary library = new PromptLibrary(prompts);
                 if (demo.voting()) { // each voter's own warm start, then the voters alone and their majority
                     Map<String, Path> voters = demo.voterWarmStarts(library);
@@ -57,7 +59,7 @@ public final class DemoCli {
                     Map<String, dev.ccpo.policy.model.CausalLM> models = new java.util.LinkedHashMap<>();
                     try (var verifier = new dev.ccpo.policy.reward.Verifier()) {
                         voters.forEach((policy, dir) -> models.put(policy, dev.ccpo.policy.model.CausalLM.open(dir, ai.djl.Device.cpu())));
-                        VotingEval eval = new VotingEval(demo.tasks(), cfg.integer("eval.tasks"), library, verifier, cfg.integer("max.new.tokens"));
+                        VotingEval eval = new VotingEval(demo.tasks(), s.evalTasks(), library, verifier, s.maxNewTokens());
                         System.out.println(Demo.describe(0, eval.evaluate(models)));
                     } finally {
                         models.values().forEach(dev.ccpo.policy.model.CausalLM::close);
@@ -68,7 +70,7 @@ public final class DemoCli {
                 System.out.println("warm-start checkpoint: " + model);
                 try (var verifier = new dev.ccpo.policy.reward.Verifier();
                      var lm = dev.ccpo.policy.model.CausalLM.open(model, ai.djl.Device.cpu())) {
-                    HeldOutEval eval = new HeldOutEval(demo.tasks(), cfg.integer("eval.tasks"), library, verifier, cfg.integer("max.new.tokens"));
+                    HeldOutEval eval = new HeldOutEval(demo.tasks(), s.evalTasks(), library, verifier, s.maxNewTokens());
                     System.out.println(Demo.describe(0, eval.evaluate(lm, lm)));
                 }
             }

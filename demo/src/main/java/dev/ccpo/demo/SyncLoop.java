@@ -1,5 +1,6 @@
 package dev.ccpo.demo;
 
+import dev.ccpo.demo.eval.HeldOutEval;
 import ai.djl.Device;
 import dev.ccpo.avro.AgentAdvantage;
 import dev.ccpo.avro.CounterfactualOutcome;
@@ -17,6 +18,7 @@ import dev.ccpo.credit.Stat;
 import dev.ccpo.generator.GeneratorApp;
 import dev.ccpo.generator.GroupGenerator;
 import dev.ccpo.learner.LearnerKeys;
+import dev.ccpo.learner.LearnerSettings;
 import dev.ccpo.learner.PolicyTrainer;
 import dev.ccpo.policy.ChatModel;
 import dev.ccpo.policy.SamplingParams;
@@ -65,31 +67,31 @@ public final class SyncLoop {
 
     public Result run() {
         Demo d = new Demo(demo, out);
+        DemoSettings ds = d.settings();
         if (d.voting()) throw new IllegalArgumentException("sync runs team=think-reason only (its loop is the Thinker/Reasoner protocol); got team=voting");
-        Path workDir = Path.of(demo.string("work.dir")).toAbsolutePath();
+        Path workDir = ds.workDir();
         Path promptsDir = DemoTasks.writePrompts(workDir.resolve("prompts"));
         PromptLibrary prompts = new PromptLibrary(promptsDir);
         out.println("[1/3] warm start");
         Path model = d.warmStart(prompts);
-        String mode = demo.string("credit.mode");
-        Demo.ServiceSettings settings = d.serviceSettings(model, promptsDir, workDir.resolve("run-sync"), mode, 0);
+        Demo.ServiceSettings settings = d.serviceSettings(model, Map.of(), promptsDir, workDir.resolve("run-sync"), ds.creditMode(), 0);
         Config gen = parse(GeneratorApp.spec(), settings.generator());
         Config cf = parse(CounterfactualApp.spec(), settings.counterfactual());
         CreditSettings credit = CreditSettings.from(parse(CreditSettings.spec(), settings.credit()));
-        Config learner = parse(LearnerKeys.spec(), settings.learner());
+        LearnerSettings learner = LearnerSettings.from(parse(LearnerKeys.spec(), settings.learner()));
 
-        List<String> roles = List.of(learner.string("roles").split(","));
+        List<String> roles = learner.roles();
         Map<String, CausalLM> policies = new LinkedHashMap<>();
         Map<String, PolicyTrainer> trainers = new LinkedHashMap<>();
         try (Verifier verifier = new Verifier()) {
             for (String role : roles) {
                 CausalLM lm = CausalLM.open(model, Device.cpu());
                 policies.put(role, lm);
-                trainers.put(role, new PolicyTrainer(lm, null, LearnerKeys.optimizer(learner), LearnerKeys.loss(learner),
-                        learner.integer("micro.batch.size"), (float) learner.decimal("temperature")));
+                trainers.put(role, new PolicyTrainer(lm, null, learner.optimizer(), learner.loss(),
+                        learner.microBatchSize(), learner.temperature()));
             }
             Map<String, ChatModel> models = new LinkedHashMap<>(policies);
-            HeldOutEval eval = new HeldOutEval(d.tasks(), demo.integer("eval.tasks"), prompts, verifier, demo.integer("max.new.tokens"));
+            HeldOutEval eval = new HeldOutEval(d.tasks(), ds.evalTasks(), prompts, verifier, ds.maxNewTokens());
             HeldOutEval.Result first = eval.evaluate(policies.get(Roles.THINKER), policies.get(Roles.REASONER));
             out.println("      " + Demo.describe(0, first));
 
@@ -103,10 +105,10 @@ public final class SyncLoop {
 
             out.println("[2/3] synchronous RL: generate -> counterfactuals -> credit -> learner step, one thread, no Kafka");
             DemoTasks tasks = d.tasks();
-            int groupsPerVersion = learner.integer("batch.groups");
-            int alternate = learner.integer("alternate.steps");
-            long maxVersions = demo.integer("max.versions");
-            long budgetNanos = (long) (demo.decimal("budget.minutes") * 60e9);
+            int groupsPerVersion = learner.batchGroups();
+            int alternate = learner.alternateSteps();
+            long maxVersions = ds.maxVersions();
+            long budgetNanos = (long) (ds.budgetMinutes() * 60e9);
             Progress progress = new Progress("sync", "versions", maxVersions > 0 ? maxVersions : -1, 10_000, out);
             Map<String, History> history = new HashMap<>();
             long start = System.nanoTime(), version = 0, trajectories = 0, taskIndex = 0, steadyTrajectories = 0;

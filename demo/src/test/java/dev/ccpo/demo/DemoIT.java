@@ -1,5 +1,7 @@
 package dev.ccpo.demo;
 
+import dev.ccpo.demo.eval.HeldOutEval;
+import dev.ccpo.demo.monitor.PipelineMonitor;
 import dev.ccpo.analytics.PageCheck;
 import dev.ccpo.config.Config;
 import dev.ccpo.demo.report.MetricsTable;

@@ -75,9 +75,9 @@ class WarmStartTest {
 
     @Test
     void votingStrengthsAreSharesOfTheWarmStartOnePerVoter() {
-        assertEquals(List.of(1.0, 0.5, 0.25), Demo.votingStrengths("1, 0.5,0.25"));
+        assertEquals(List.of(1.0, 0.5, 0.25), DemoSettings.votingStrengths("1, 0.5,0.25"));
         for (String bad : List.of("1", "1,0", "1,1.5", "1,x", "")) {
-            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> Demo.votingStrengths(bad));
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> DemoSettings.votingStrengths(bad));
             assertTrue(e.getMessage().startsWith("voting.strengths"), e.getMessage());
         }
     }

@@ -3,6 +3,7 @@ package dev.ccpo.learner;
 import dev.ccpo.cli.Cli;
 import dev.ccpo.config.Config;
 import dev.ccpo.policy.model.TorchThreads;
+import dev.ccpo.serde.RecordSerdes;
 
 /** Entry point: config, then train until SIGTERM (finish the step, checkpoint, exit with the JVM's 143). */
 public final class LearnerApp {
@@ -13,10 +14,11 @@ public final class LearnerApp {
         Cli.folderOrExit(c, "model.dir", false);
         Cli.brokerOrExit(c);
         System.out.println("learner: " + TorchThreads.apply(c));
-        Learner learner = new Learner(c);
+        LearnerSettings settings = LearnerSettings.from(c);
+        Learner learner = Learner.create(settings, RecordSerdes.fromConfig(c));
         Thread loop = new Thread(() -> {
             try {
-                learner.run(c.longValue("max.steps"), true);
+                learner.run(settings.maxSteps(), true);
             } catch (RuntimeException e) {
                 // a failed step must not leave the JVM waiting for SIGTERM: report and exit non-zero
                 e.printStackTrace();

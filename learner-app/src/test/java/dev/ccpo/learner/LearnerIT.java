@@ -40,7 +40,7 @@ class LearnerIT {
                 p.flush();
             }
             List<String> first;
-            try (Learner l = new Learner(cfg)) {
+            try (Learner l = Learner.create(cfg)) {
                 l.run(3, false);              // steps 1..3, checkpoint after step 2, then "crash" (no checkpoint)
                 assertEquals(3, l.step());
                 assertEquals(3, l.policyVersion());
@@ -54,7 +54,7 @@ class LearnerIT {
                     m.importWeights(b.bytes()); // throws on wrong names/shapes
                 }
             }
-            try (Learner l = new Learner(cfg)) {
+            try (Learner l = Learner.create(cfg)) {
                 assertEquals(2, l.step(), "resumed from the step-2 checkpoint");
                 assertEquals(3, l.policyVersion(), "v3 was published before the crash: the next version is v4, not a second v3");
                 l.run(4, true);
@@ -109,7 +109,7 @@ class LearnerIT {
                 p.send(new ProducerRecord<>("ccpo.advantages", 0, null, serdes.advantage().serialize("ccpo.advantages", spoiler)));
                 p.flush();
             }
-            try (Learner l = new Learner(cfg)) {
+            try (Learner l = Learner.create(cfg)) {
                 l.run(bad.size() + 1, false);
                 assertEquals(List.of("g0", "g1", "g2", "g3", "g4", "g5", "g6", "g7"), l.trainedGroups().stream().sorted().toList(),
                         "every group consumed");

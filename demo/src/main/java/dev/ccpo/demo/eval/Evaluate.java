@@ -60,7 +60,7 @@ public final class Evaluate {
     }
 
     public static void main(String[] args) {
-        Config cfg = Cli.configOrExit(spec(), args);
+        EvaluateSettings cfg = EvaluateSettings.from(Cli.configOrExit(spec(), args));
         try {
             run(cfg, System.out);
         } catch (IllegalArgumentException | IllegalStateException e) {
@@ -71,34 +71,38 @@ public final class Evaluate {
 
     /** Opens the checkpoint named by {@code checkpoint}, evaluates, prints the table to out and returns it. */
     public static EvalTable run(Config cfg, PrintStream out) {
-        String ckpt = cfg.string("checkpoint");
+        return run(EvaluateSettings.from(cfg), out);
+    }
+
+    public static EvalTable run(EvaluateSettings cfg, PrintStream out) {
+        String ckpt = cfg.checkpoint();
         if (ckpt.isBlank()) {
             throw new IllegalArgumentException("config key 'checkpoint' is required: a model folder or a learner checkpoint folder");
         }
         List<EvalDataset> datasets = datasets(cfg); // before loading the model: bad names fail fast
         out.println("evaluate: opening " + ckpt);
-        try (CheckpointModels models = CheckpointModels.open(Path.of(ckpt), Devices.pick(cfg.string("device")))) {
+        try (CheckpointModels models = CheckpointModels.open(Path.of(ckpt), Devices.pick(cfg.device()))) {
             return run(cfg, models.models(), datasets, out);
         }
     }
 
     /** As {@link #run(Config, PrintStream)} with models already in memory (the demo's live policies). */
     public static EvalTable run(Config cfg, Map<String, ? extends ChatModel> models, PrintStream out) {
-        return run(cfg, CheckpointModels.of(models).models(), datasets(cfg), out);
+        EvaluateSettings s = EvaluateSettings.from(cfg);
+        return run(s, CheckpointModels.of(models).models(), datasets(s), out);
     }
 
-    static EvalTable run(Config cfg, Map<String, ChatModel> models, List<EvalDataset> datasets, PrintStream out) {
-        List<EvalMethod> methods = EvalMethod.parse(cfg.string("methods"), cfg.integer("voters"));
-        String promptsDir = cfg.string("prompts.dir");
+    static EvalTable run(EvaluateSettings cfg, Map<String, ChatModel> models, List<EvalDataset> datasets, PrintStream out) {
+        List<EvalMethod> methods = EvalMethod.parse(cfg.methods(), cfg.voters());
+        String promptsDir = cfg.promptsDir();
         if (!promptsDir.isBlank() && !Files.isDirectory(Path.of(promptsDir))) {
             throw new IllegalArgumentException("config key 'prompts.dir': folder not found: " + Path.of(promptsDir).toAbsolutePath());
         }
         PromptLibrary prompts = promptsDir.isBlank() ? new PromptLibrary() : new PromptLibrary(Path.of(promptsDir));
-        SamplingParams params = new SamplingParams((float) cfg.decimal("temperature"), (float) cfg.decimal("top.p"),
-                cfg.integer("max.new.tokens"), List.of(), cfg.longValue("seed"));
+        SamplingParams params = cfg.sampling();
         int tasks = datasets.stream().mapToInt(d -> d.tasks().size()).sum();
         out.println("evaluate: " + methods.size() + " methods x " + datasets.size() + " datasets (" + tasks + " tasks), "
-                + (params.temperature() == 0 ? "greedy" : "temperature " + params.temperature()) + ", " + cfg.integer("samples")
+                + (params.temperature() == 0 ? "greedy" : "temperature " + params.temperature()) + ", " + cfg.samples()
                 + " sample(s) per task");
         for (EvalDataset d : datasets) {
             if (d.skippedLines() > 0) {
@@ -106,15 +110,15 @@ public final class Evaluate {
             }
         }
         EvalTable table;
-        try (Verifier verifier = new Verifier(Duration.ofMillis(cfg.integer("verifier.timeout.ms")), Verifier.DEFAULT_REL_TOLERANCE)) {
-            Evaluator evaluator = new Evaluator(prompts, verifier, out, cfg.integer("progress.interval.ms"));
+        try (Verifier verifier = new Verifier(Duration.ofMillis(cfg.verifierTimeoutMs()), Verifier.DEFAULT_REL_TOLERANCE)) {
+            Evaluator evaluator = new Evaluator(prompts, verifier, out, cfg.progressIntervalMs());
             table = evaluator.evaluate(models, methods, datasets,
-                    new Evaluator.Options(params, cfg.integer("samples"), cfg.longValue("seed"), cfg.integer("parallel.tasks")));
+                    new Evaluator.Options(params, cfg.samples(), cfg.seed(), cfg.parallelTasks()));
         }
         String text = table.format();
         out.println();
         out.print(text);
-        String output = cfg.string("output");
+        String output = cfg.output();
         if (!output.isBlank()) {
             try {
                 Path p = Path.of(output).toAbsolutePath();
@@ -134,15 +138,19 @@ public final class Evaluate {
 
     /** The datasets named by {@code datasets}, each cut to {@code limit}. */
     public static List<EvalDataset> datasets(Config cfg) {
-        int limit = cfg.integer("limit");
+        return datasets(EvaluateSettings.from(cfg));
+    }
+
+    static List<EvalDataset> datasets(EvaluateSettings cfg) {
+        int limit = cfg.limit();
         List<EvalDataset> out = new ArrayList<>();
-        for (String raw : cfg.string("datasets").split(",")) {
+        for (String raw : cfg.datasets().split(",")) {
             String name = raw.strip();
             if (name.isEmpty()) {
                 continue;
             }
             EvalDataset d = name.equals(EvalDataset.SYNTHETIC)
-                    ? EvalDataset.synthetic(cfg.longValue("synthetic.seed"), cfg.integer("synthetic.steps"), limit > 0 ? limit : 50)
+                    ? EvalDataset.synthetic(cfg.syntheticSeed(), cfg.syntheticSteps(), limit > 0 ? limit : 50)
                     : EvalDataset.load(name, limit);
             // Two files of one format would share a column name: number the later ones.
             String column = d.name();

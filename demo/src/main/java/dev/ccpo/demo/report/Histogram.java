@@ -1,19 +1,18 @@
 package dev.ccpo.demo.report;
 
 import java.awt.BasicStroke;
-import java.awt.Color;
-import java.awt.Graphics2D;
-import java.awt.image.BufferedImage;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.XYSeries.XYSeriesRenderStyle;
+import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
-  * One or more named samples overlaid as translucent step histograms on shared bins. The bin count
+  * One or more named samples overlaid as translucent step histograms on shared bins, drawn by XChart. The bin count
   * comes from the data (Freedman–Diaconis on the pooled sample, Sturges when the IQR is 0).
   */
-public final class Histogram {
+public final class Histogram implements Plot {
     private final String title;
     private final String xLabel;
     private final List<String> names = new ArrayList<>();
@@ -44,7 +43,7 @@ public final class Histogram {
     /** Bin edges (length bins+1) shared by all samples. */
     public double[] edges() {
         double[] pooled = samples.stream().flatMapToDouble(Arrays::stream).sorted().toArray();
-        double[] r = Ticks.range(pooled);
+        double[] r = Charts.finiteRange(pooled);
         if (r == null) {
             return new double[] {0, 1};
         }
@@ -84,47 +83,32 @@ public final class Histogram {
         return c;
     }
 
-    public ChartFrame frame(int width, int height) {
+    /** Each sample as an XChart step area over the shared bins: bar b spans edges b..b+1 at the height of count b. */
+    @Override
+    public Charts.Chart toXChart(int width, int height) {
         double[] e = edges();
         int max = 1;
+        List<int[]> counts = new ArrayList<>();
         for (int s = 0; s < samples.size(); s++) {
-            for (int c : counts(s)) {
+            counts.add(counts(s));
+            for (int c : counts.get(s)) {
                 max = Math.max(max, c);
             }
         }
-        return new ChartFrame(width, height, e[0], e[e.length - 1], 0, max * 1.1);
-    }
-
-    public BufferedImage render(int width, int height) {
-        ChartFrame f = frame(width, height);
-        BufferedImage img = f.newImage();
-        Graphics2D g = ChartFrame.graphics(img);
-        f.drawAxes(g, title, xLabel, "count");
-        double[] e = edges();
+        Charts.Chart chart = Charts.xyChart(width, height, title, xLabel, "count", e[0], e[e.length - 1], 0, max * 1.1);
         for (int s = 0; s < samples.size(); s++) {
-            int[] c = counts(s);
-            Color col = ChartFrame.color(s);
-            for (int b = 0; b < c.length; b++) {
-                if (c[b] == 0) {
-                    continue;
-                }
-                int x0 = (int) Math.round(f.px(e[b]));
-                int x1 = (int) Math.round(f.px(e[b + 1]));
-                int y = (int) Math.round(f.py(c[b]));
-                int y0 = (int) Math.round(f.py(0));
-                g.setColor(new Color(col.getRed(), col.getGreen(), col.getBlue(), 90));
-                g.fillRect(x0, y, Math.max(1, x1 - x0), y0 - y);
-                g.setColor(col);
-                g.setStroke(new BasicStroke(1.5f));
-                g.drawRect(x0, y, Math.max(1, x1 - x0), y0 - y);
+            int[] c = counts.get(s);
+            double[] ys = new double[e.length];
+            for (int b = 0; b < e.length; b++) {
+                ys[b] = c[Math.min(b, c.length - 1)]; // XChart's step holds a point's y up to the next x
             }
+            XYSeries bars = chart.addSeries(names.get(s), e, ys);
+            bars.setXYSeriesRenderStyle(XYSeriesRenderStyle.StepArea);
+            bars.setLineColor(Charts.color(s));
+            bars.setLineStyle(new BasicStroke(1.5f));
+            bars.setFillColor(Charts.translucent(Charts.color(s), 90));
+            bars.setMarker(SeriesMarkers.NONE);
         }
-        f.drawLegend(g, names);
-        g.dispose();
-        return img;
-    }
-
-    public void writePng(Path file, int width, int height) {
-        ChartFrame.writePng(render(width, height), file);
+        return chart;
     }
 }

@@ -1,19 +1,20 @@
 package dev.ccpo.demo.report;
 
-import java.awt.BasicStroke;
-import java.awt.Graphics2D;
-import java.awt.geom.Ellipse2D;
-import java.awt.geom.Path2D;
-import java.awt.image.BufferedImage;
-import java.nio.file.Path;
+import java.awt.Color;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.XYSeries.XYSeriesRenderStyle;
+import org.knowm.xchart.style.lines.SeriesLines;
+import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
- * Several named (x, y) series as lines with point markers; non-finite points break the line. A series may carry a
- * band (e.g. a 95 % interval over seeds), drawn under every line as a translucent fill of the series' colour.
+ * Several named (x, y) series as lines with point markers, drawn by XChart; non-finite points break the line. A
+ * series may carry a band (e.g. a 95 % interval over seeds), drawn under every line as a translucent fill of the
+ * series' colour.
  */
-public final class LineChart {
+public final class LineChart implements Plot {
     /** Alpha of a band's fill: light enough that overlapping bands and the lines over them stay readable. */
     static final int BAND_ALPHA = 56;
 
@@ -79,14 +80,14 @@ public final class LineChart {
         return List.copyOf(series);
     }
 
-    /** The frame (ranges and pixel mapping) a render at this size uses. */
-    public ChartFrame frame(int width, int height) {
+    @Override
+    public Charts.Chart toXChart(int width, int height) {
         double[][] xs = series.stream().map(Series::xs).toArray(double[][]::new);
         // the bands count towards the y range, so a band is never cut off by an automatic range
-        double[][] ys = series.stream().flatMap(s -> s.hasBand() ? java.util.stream.Stream.of(s.ys(), s.lower(), s.upper())
-                : java.util.stream.Stream.of(s.ys())).toArray(double[][]::new);
-        double[] xr = Ticks.range(xs);
-        double[] yr = Ticks.range(ys);
+        double[][] ys = series.stream().flatMap(s -> s.hasBand() ? Stream.of(s.ys(), s.lower(), s.upper())
+                : Stream.of(s.ys())).toArray(double[][]::new);
+        double[] xr = Charts.finiteRange(xs);
+        double[] yr = Charts.finiteRange(ys);
         if (xr == null) {
             xr = new double[] {0, 1};
         }
@@ -97,81 +98,65 @@ public final class LineChart {
             // extra headroom on top keeps the legend (top right) off the data
             yr = new double[] {yr[0] - pad, yr[1] + 4 * pad};
         }
-        double y0 = yMinFixed != null ? yMinFixed : yr[0];
-        double y1 = yMaxFixed != null ? yMaxFixed : yr[1];
-        return new ChartFrame(width, height, xr[0], xr[1], y0, y1);
-    }
-
-    public BufferedImage render(int width, int height) {
-        ChartFrame f = frame(width, height);
-        BufferedImage img = f.newImage();
-        Graphics2D g = ChartFrame.graphics(img);
-        f.drawAxes(g, title, xLabel, yLabel);
-        g.clipRect(f.plotLeft(), f.plotTop(), f.plotRight() - f.plotLeft() + 1, f.plotBottom() - f.plotTop() + 1);
+        Charts.Chart chart = Charts.xyChart(width, height, title, xLabel, yLabel, xr[0], xr[1],
+                yMinFixed != null ? yMinFixed : yr[0], yMaxFixed != null ? yMaxFixed : yr[1]);
+        // XChart paints series in the order they were added: every band first, so the lines lie on top
         for (int s = 0; s < series.size(); s++) {
-            if (series.get(s).hasBand()) drawBand(g, f, series.get(s), ChartFrame.color(s));
+            if (series.get(s).hasBand()) addBand(chart, series.get(s), s, Charts.color(s));
         }
-        List<String> names = new ArrayList<>();
         for (int s = 0; s < series.size(); s++) {
             Series ser = series.get(s);
-            names.add(ser.name());
-            g.setColor(ChartFrame.color(s));
-            g.setStroke(new BasicStroke(2.2f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND));
-            Path2D.Double path = new Path2D.Double();
-            boolean pen = false;
+            List<Double> x = new ArrayList<>();
+            List<Double> y = new ArrayList<>();
+            double lastX = xr[0];
             for (int i = 0; i < ser.xs().length; i++) {
-                double x = ser.xs()[i];
-                double y = ser.ys()[i];
-                if (!Double.isFinite(x) || !Double.isFinite(y)) {
-                    pen = false;
-                    continue;
-                }
-                if (pen) {
-                    path.lineTo(f.px(x), f.py(y));
-                } else {
-                    path.moveTo(f.px(x), f.py(y));
-                    pen = true;
-                }
+                boolean finite = Double.isFinite(ser.xs()[i]) && Double.isFinite(ser.ys()[i]);
+                lastX = Double.isFinite(ser.xs()[i]) ? ser.xs()[i] : lastX;
+                x.add(lastX);
+                y.add(finite ? ser.ys()[i] : null); // XChart breaks the line at a null
             }
-            g.draw(path);
-            for (int i = 0; i < ser.xs().length; i++) {
-                double x = ser.xs()[i];
-                double y = ser.ys()[i];
-                if (Double.isFinite(x) && Double.isFinite(y)) {
-                    g.fill(new Ellipse2D.Double(f.px(x) - 3, f.py(y) - 3, 6, 6));
-                }
-            }
+            if (x.isEmpty()) continue; // XChart refuses an empty series
+            XYSeries line = chart.addSeries(ser.name(), x, y);
+            line.setXYSeriesRenderStyle(XYSeriesRenderStyle.Line);
+            line.setLineColor(Charts.color(s));
+            line.setLineStyle(Charts.lineStroke());
+            line.setMarker(SeriesMarkers.CIRCLE);
+            line.setMarkerColor(Charts.color(s));
         }
-        g.setClip(null);
-        f.drawLegend(g, names);
-        g.dispose();
-        return img;
+        chart.getStyler().setMarkerSize(6);
+        return chart;
     }
 
     /** The band as one polygon per run of points where x and both bounds are finite (a gap breaks it, as for lines). */
-    private static void drawBand(Graphics2D g, ChartFrame f, Series ser, java.awt.Color color) {
-        g.setColor(new java.awt.Color(color.getRed(), color.getGreen(), color.getBlue(), BAND_ALPHA));
+    private static void addBand(Charts.Chart chart, Series ser, int index, Color color) {
         int n = ser.xs().length;
         int i = 0;
+        int part = 0;
         while (i < n) {
             while (i < n && !bandPoint(ser, i)) i++;
             int start = i;
             while (i < n && bandPoint(ser, i)) i++;
             if (i - start < 2) continue; // one point alone has no area; its marker and the line show it
-            Path2D.Double poly = new Path2D.Double();
-            poly.moveTo(f.px(ser.xs()[start]), f.py(ser.upper()[start]));
-            for (int k = start + 1; k < i; k++) poly.lineTo(f.px(ser.xs()[k]), f.py(ser.upper()[k]));
-            for (int k = i - 1; k >= start; k--) poly.lineTo(f.px(ser.xs()[k]), f.py(ser.lower()[k]));
-            poly.closePath();
-            g.fill(poly);
+            List<Double> x = new ArrayList<>();
+            List<Double> y = new ArrayList<>();
+            for (int k = start; k < i; k++) {
+                x.add(ser.xs()[k]);
+                y.add(ser.upper()[k]);
+            }
+            for (int k = i - 1; k >= start; k--) {
+                x.add(ser.xs()[k]);
+                y.add(ser.lower()[k]);
+            }
+            XYSeries band = chart.addSeries("band " + index + "." + part++ + " " + ser.name(), x, y);
+            band.setXYSeriesRenderStyle(XYSeriesRenderStyle.PolygonArea);
+            band.setFillColor(Charts.translucent(color, BAND_ALPHA));
+            band.setLineStyle(SeriesLines.NONE);
+            band.setMarker(SeriesMarkers.NONE);
+            band.setShowInLegend(false);
         }
     }
 
     private static boolean bandPoint(Series s, int i) {
         return Double.isFinite(s.xs()[i]) && Double.isFinite(s.lower()[i]) && Double.isFinite(s.upper()[i]);
-    }
-
-    public void writePng(Path file, int width, int height) {
-        ChartFrame.writePng(render(width, height), file);
     }
 }

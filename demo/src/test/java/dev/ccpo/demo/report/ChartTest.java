@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ChartTest {
     @TempDir Path dir;
 
-    private static final int BG = ChartFrame.BACKGROUND.getRGB();
+    private static final int BG = Charts.BACKGROUND.getRGB();
 
     /** True when some pixel within r of (x, y) has exactly the given colour. */
     static boolean colourNear(BufferedImage img, double x, double y, int rgb, int r) {
@@ -46,10 +46,10 @@ class ChartTest {
         assertNotNull(img, "PNG must decode");
         assertEquals(640, img.getWidth());
         assertEquals(400, img.getHeight());
-        ChartFrame f = c.frame(640, 400);
+        Charts.PlotArea f = c.plotArea(640, 400);
         // A marker of series a at (1, 0.2) has series a's colour; a blank spot inside the plot does not.
-        assertTrue(colourNear(img, f.px(1), f.py(0.2), ChartFrame.color(0).getRGB(), 1));
-        assertTrue(colourNear(img, f.px(2), f.py(0.7), ChartFrame.color(1).getRGB(), 1));
+        assertTrue(colourNear(img, f.px(1), f.py(0.2), Charts.color(0).getRGB(), 1));
+        assertTrue(colourNear(img, f.px(2), f.py(0.7), Charts.color(1).getRGB(), 1));
         assertEquals(BG, img.getRGB((int) f.px(4.5), (int) f.py(0.05)));
         // Between markers the line is drawn too (not only the points).
         assertNotEquals(BG, img.getRGB((int) Math.round(f.px(0.5)), (int) Math.round(f.py(0.15))));
@@ -59,9 +59,9 @@ class ChartTest {
     void lineChartSkipsNonFiniteAndFixedRangeIsUsed() {
         LineChart c = new LineChart("t", "x", "y").add("a", new double[] {0, 1, 2},
                 new double[] {0.2, Double.NaN, 0.4}).yRange(0, 1);
-        ChartFrame f = c.frame(300, 200);
-        assertEquals(f.plotBottom(), f.py(0), 1e-9);
-        assertEquals(f.plotTop(), f.py(1), 1e-9);
+        Charts.PlotArea f = c.plotArea(300, 200);
+        assertEquals(f.bottom(), f.py(0), 1e-9);
+        assertEquals(f.top(), f.py(1), 1e-9);
         BufferedImage img = c.render(300, 200);
         assertEquals(300, img.getWidth());
         assertThrows(IllegalArgumentException.class, () -> c.add("bad", new double[] {1}, new double[] {1, 2}));
@@ -91,7 +91,7 @@ class ChartTest {
         BufferedImage img = ImageIO.read(png.toFile());
         assertEquals(500, img.getWidth());
         assertEquals(300, img.getHeight());
-        ChartFrame f = h.frame(500, 300);
+        Charts.PlotArea f = h.plotArea(500, 300);
         // Inside the first bar of "thinker" (left of any reasoner value), just above the x axis.
         int x = (int) Math.round((f.px(e[0]) + f.px(e[1])) / 2);
         int y = (int) Math.round(f.py(0)) - 2;
@@ -100,26 +100,19 @@ class ChartTest {
     }
 
     @Test
-    void ticksAreRound() {
-        assertArrayEquals(new double[] {0, 0.2, 0.4, 0.6, 0.8, 1.0}, Ticks.nice(0, 1, 5), 1e-12);
-        assertEquals("0.25", Ticks.label(0.25));
-        assertEquals("12", Ticks.label(12.0));
-    }
-
-    @Test
     void aBandIsATranslucentFillOfItsSeriesColourBetweenItsBounds() throws Exception {
         double[] xs = {0, 10, 20, 30};
         LineChart c = new LineChart("t", "version", "accuracy").yRange(0, 1)
                 .add("ccpo", xs, new double[] {0.5, 0.5, 0.5, 0.5}, new double[] {0.3, 0.3, 0.3, 0.3}, new double[] {0.7, 0.7, 0.7, 0.7});
         BufferedImage img = c.render(640, 400);
-        ChartFrame f = c.frame(640, 400);
+        Charts.PlotArea f = c.plotArea(640, 400);
         int inside = img.getRGB((int) Math.round(f.px(17)), (int) Math.round(f.py(0.62)));
         int red = (inside >> 16) & 0xFF, blue = inside & 0xFF;
         assertNotEquals(BG, inside, "inside the band the plot is tinted");
         assertTrue(blue > red + 20, "the tint is the series' colour (blue), got " + Integer.toHexString(inside));
         assertTrue(red > 150, "and translucent: lighter than the line itself, got " + Integer.toHexString(inside));
         assertEquals(BG, img.getRGB((int) Math.round(f.px(17)), (int) Math.round(f.py(0.85))), "above the upper bound: blank");
-        assertTrue(colourNear(img, f.px(10), f.py(0.5), ChartFrame.color(0).getRGB(), 1), "the mean line is drawn over the band");
+        assertTrue(colourNear(img, f.px(10), f.py(0.5), Charts.color(0).getRGB(), 1), "the mean line is drawn over the band");
         assertThrows(IllegalArgumentException.class, () -> new LineChart("t", "x", "y").add("a", xs, xs, new double[3], new double[4]));
         assertThrows(IllegalArgumentException.class, () -> new LineChart.Series("a", xs, xs, xs, null));
     }

@@ -92,9 +92,9 @@ class ReportTest {
         }
         // Team accuracy at version 2 is drawn in the first series colour.
         LineChart lc = Report.learningCurve(t, t.column(Columns.POLICY_VERSION), Columns.POLICY_VERSION);
-        ChartFrame f = lc.frame(800, 480);
+        Charts.PlotArea f = lc.plotArea(800, 480);
         BufferedImage img = ImageIO.read(dir.resolve("report/learning-curve.png").toFile());
-        assertTrue(ChartTest.colourNear(img, f.px(2), f.py(0.34), ChartFrame.color(0).getRGB(), 1));
+        assertTrue(ChartTest.colourNear(img, f.px(2), f.py(0.34), Charts.color(0).getRGB(), 1));
         // Credit chart: one series per role, thinker first.
         LineChart cr = Report.creditByRole(t, t.column(Columns.POLICY_VERSION), Columns.POLICY_VERSION);
         assertEquals(List.of("thinker", "reasoner"), cr.series().stream().map(LineChart.Series::name).toList());

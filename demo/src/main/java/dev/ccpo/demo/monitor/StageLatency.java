@@ -1,4 +1,4 @@
-package dev.ccpo.demo;
+package dev.ccpo.demo.monitor;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -95,7 +95,7 @@ public final class StageLatency {
     }
 
     /** One line: each stage's median and 90th percentile in ms. */
-    static String describe(Map<String, Percentiles> p) {
+    public static String describe(Map<String, Percentiles> p) {
         if (p.isEmpty()) return "latency: no records yet";
         StringBuilder s = new StringBuilder("latency p50/p90 ms:");
         p.forEach((stage, x) -> s.append(String.format(Locale.ROOT, " %s %.0f/%.0f", stage, x.p50(), x.p90())));

@@ -1,4 +1,4 @@
-package dev.ccpo.demo;
+package dev.ccpo.demo.monitor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

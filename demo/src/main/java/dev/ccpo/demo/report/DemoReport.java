@@ -1,9 +1,10 @@
-package dev.ccpo.demo;
+package dev.ccpo.demo.report;
 
+import dev.ccpo.demo.eval.HeldOutEval;
+import dev.ccpo.demo.monitor.PipelineMonitor;
+import dev.ccpo.demo.monitor.StageLatency;
 import dev.ccpo.analytics.CreditQuality;
-import dev.ccpo.demo.report.MetricsTable;
 import dev.ccpo.demo.report.MetricsTable.Columns;
-import dev.ccpo.demo.report.Report;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -20,7 +21,7 @@ import java.util.Map;
  * The demo's report folder: one metrics row per evaluated policy version (held-out accuracy, plus what the pipeline
  * recorded for the rollouts of that version: mean reward, per-role credit and advantages), and the plots.
  */
-final class DemoReport {
+public final class DemoReport {
     static final String HELD_OUT_SOLO = "solo_accuracy";
     static final String HELD_OUT_PLAN = "thinker_plan_accuracy";
     static final String TRAJECTORIES = "trajectories";
@@ -86,7 +87,7 @@ final class DemoReport {
     }
 
     /** Writes metrics and plots into dir, prints where they are, returns the metrics. */
-    static MetricsTable write(Path dir, Map<Long, HeldOutEval.Result> evaluations, PipelineMonitor monitor, PrintStream out) {
+    public static MetricsTable write(Path dir, Map<Long, HeldOutEval.Result> evaluations, PipelineMonitor monitor, PrintStream out) {
         Map<String, double[]> advantages = new LinkedHashMap<>();
         monitor.advantages().forEach((role, xs) -> advantages.put(role, xs.stream().mapToDouble(Double::doubleValue).toArray()));
         MetricsTable table = table(evaluations, monitor);

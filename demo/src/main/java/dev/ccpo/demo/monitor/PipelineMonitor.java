@@ -1,4 +1,4 @@
-package dev.ccpo.demo;
+package dev.ccpo.demo.monitor;
 
 import dev.ccpo.analytics.CreditQuality;
 import dev.ccpo.avro.AgentAdvantage;

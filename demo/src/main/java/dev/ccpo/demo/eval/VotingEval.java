@@ -1,6 +1,7 @@
-package dev.ccpo.demo;
+package dev.ccpo.demo.eval;
 
 import dev.ccpo.config.Roles;
+import dev.ccpo.demo.DemoTasks;
 import dev.ccpo.policy.ChatMessage;
 import dev.ccpo.policy.ChatModel;
 import dev.ccpo.policy.Completion;
