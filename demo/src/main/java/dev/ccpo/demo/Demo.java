@@ -79,6 +79,7 @@ public final class Demo {
                 .integer("eval.tasks", 200, 1, 100_000, "Held-out tasks per evaluation.")
                 .integer("eval.every", 25, 1, 1000, "Evaluate every N policy versions.")
                 .integer("stats.window.ms", 2000, 100, 3_600_000, "The credit app's statistics window (short: a group leaves once the window before its own has closed).")
+                .choice("credit.release", "window", "The credit app's credit.release: window (a group waits for its statistics window; the results in demo/README were measured so) or on-complete (at once, with the newest closed history).", "window", "on-complete")
                 .integer("stats.window.grace.ms", 500, 0, 3_600_000, "The credit app's window grace; a group whose counterfactual arrives later than this is credited as of its window but counted in a later window of the statistics.")
                 .string("service.heap", "768m", "-Xmx of each service process.")
                 .integer("demo.threads", 1, 0, 1024, "PyTorch intra-op threads of the demo's own JVM (warm start, held-out evaluation). "
@@ -394,25 +395,29 @@ public final class Demo {
         String temperature = "--temperature=" + s.temperature();
         String maxNewTokens = "--max.new.tokens=" + s.maxNewTokens();
         String colocated = "--" + TorchThreads.COLOCATED_KEY + "=" + PYTORCH_PROCESSES;
+        // The demo has just started the cluster and seen it ready: on a busy machine a service JVM may take longer
+        // than the services' 15 s default to reach it (seen: the credit app, with a test suite beside it).
+        String startup = "--startup.timeout.ms=60000";
         String policyDirs = "--" + dev.ccpo.policy.model.PolicyDirs.KEY + "=" + String.join(",",
                 voterModels.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList());
-        List<String> learner = List.of("--model.dir=" + model, modelId, "--roles=" + String.join(",", policies()), policyDirs, "--device=cpu", colocated,
+        List<String> learner = List.of(startup, "--model.dir=" + model, modelId, "--roles=" + String.join(",", policies()), policyDirs, "--device=cpu", colocated,
                 "--lr=" + s.rlLr(), "--lr.warmup.steps=0", "--batch.groups=" + s.groupsPerVersion(),
                 "--micro.batch.size=16", "--alternate.steps=" + s.alternateSteps(), "--publish.every=1",
                 // max.versions: the learner stops there, so every run of an ablation is evaluated at the same version
                 "--max.steps=" + s.maxVersions(), "--max.policy.lag=6", temperature, seed,
                 "--checkpoint.dir=" + runDir.resolve("checkpoints"), "--checkpoint.every=5", "--weights.dir=" + runDir.resolve("weights"));
-        List<String> credit = List.of("--application.id=" + creditAppId(mode), "--credit.mode=" + mode, "--http.port=" + creditHttpPort,
+        List<String> credit = List.of(startup, "--application.id=" + creditAppId(mode), "--credit.mode=" + mode, "--http.port=" + creditHttpPort,
                 "--group.grace.ms=120000",
                 // the learner's batch: the history decays history.decay per learner batch whatever the window length
                 "--history.batch.groups=" + s.groupsPerVersion(),
                 // short windows: a group leaves once its window closed, and the generator waits on the learner
                 "--stats.window.ms=" + s.statsWindowMs(), "--stats.window.grace.ms=" + s.statsWindowGraceMs(),
+                "--credit.release=" + s.creditRelease(),
                 // its own state folder, wiped with the run: a fresh cluster must not meet the last run's stores
                 "--kafka.state.dir=" + runDir.resolve("credit-state"));
-        List<String> counterfactual = List.of("--worker.id=cf-1", "--model.dir=" + model, modelId, "--device=cpu", colocated,
+        List<String> counterfactual = List.of(startup, "--worker.id=cf-1", "--model.dir=" + model, modelId, "--device=cpu", colocated,
                 "--prompts.dir=" + prompts, "--counterfactual.samples=1", maxNewTokens, temperature, seed, "--max.poll.records=8");
-        List<String> generator = List.of("--worker.id=gen-1", "--model.dir=" + model, modelId, "--device=cpu", colocated,
+        List<String> generator = List.of(startup, "--worker.id=gen-1", "--model.dir=" + model, modelId, "--device=cpu", colocated,
                 "--prompts.dir=" + prompts, "--task.source=topic", policyDirs,
                 // voting: one policy per voter (voter0, voter1, …), each from its own warm start
                 voting() ? "--topology=VOTING" : "--topology=THINK_REASON", "--voters=" + (voting() ? policies().size() : 3),

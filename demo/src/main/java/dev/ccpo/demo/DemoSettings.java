@@ -16,7 +16,7 @@ public record DemoSettings(
         int taskSteps, int taskMaxOperand, int taskReasonerSteps, int taskCount,
         int groupSize, int groupsPerVersion, int maxNewTokens, double temperature, int alternateSteps, double rlLr,
         int warmSteps, int warmBatch, double warmLr, int modelHidden, int modelLayers,
-        int evalTasks, int evalEvery, int statsWindowMs, int statsWindowGraceMs,
+        int evalTasks, int evalEvery, int statsWindowMs, int statsWindowGraceMs, String creditRelease,
         String serviceHeap, int demoThreads, boolean analytics, int analyticsPort, int brokers, Security security) {
 
     /** credit.mode: the credit app's rule, by the word the credit app takes. */
@@ -50,7 +50,7 @@ public record DemoSettings(
                 c.integer("alternate.steps"), c.decimal("rl.lr"),
                 c.integer("warm.steps"), c.integer("warm.batch"), c.decimal("warm.lr"), c.integer("model.hidden"), c.integer("model.layers"),
                 c.integer("eval.tasks"), c.integer("eval.every"), c.integer("stats.window.ms"), c.integer("stats.window.grace.ms"),
-                c.string("service.heap"), c.integer("demo.threads"), c.bool("analytics"), c.integer("analytics.port"),
+                c.string("credit.release"), c.string("service.heap"), c.integer("demo.threads"), c.bool("analytics"), c.integer("analytics.port"),
                 c.integer("brokers"), c.string("security").equals("sasl") ? Security.SASL : Security.PLAINTEXT);
     }
 
