@@ -79,7 +79,7 @@ public final class Demo {
                 .integer("eval.tasks", 200, 1, 100_000, "Held-out tasks per evaluation.")
                 .integer("eval.every", 25, 1, 1000, "Evaluate every N policy versions.")
                 .integer("stats.window.ms", 2000, 100, 3_600_000, "The credit app's statistics window (short: a group leaves once the window before its own has closed).")
-                .choice("credit.release", "window", "The credit app's credit.release: window (a group waits for its statistics window; the results in demo/README were measured so) or on-complete (at once, with the newest closed history).", "window", "on-complete")
+                .choice("credit.release", "on-complete", "The credit app's credit.release: on-complete (a complete group leaves at once, with the newest closed history: live training) or window (it waits for its statistics window; deterministic, as the ablation in demo/README was measured).", "on-complete", "window")
                 .integer("stats.window.grace.ms", 500, 0, 3_600_000, "The credit app's window grace; a group whose counterfactual arrives later than this is credited as of its window but counted in a later window of the statistics.")
                 .string("service.heap", "768m", "-Xmx of each service process.")
                 .integer("demo.threads", 1, 0, 1024, "PyTorch intra-op threads of the demo's own JVM (warm start, held-out evaluation). "
