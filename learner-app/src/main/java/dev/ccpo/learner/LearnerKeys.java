@@ -3,6 +3,7 @@ package dev.ccpo.learner;
 import dev.ccpo.config.CommonKeys;
 import dev.ccpo.config.Config;
 import dev.ccpo.config.ConfigSpec;
+import dev.ccpo.config.Roles;
 import dev.ccpo.policy.model.TorchThreads;
 
 /** All learner config keys with defaults (README lists them; docs/algorithm.md "Policy update" gives the values). */
@@ -14,7 +15,7 @@ public final class LearnerKeys {
                 .string("model.dir", "", "Folder of the initial model (CausalLM.open); empty = fresh tiny model (tests/demo).")
                 .string(dev.ccpo.policy.model.PolicyDirs.KEY, "", dev.ccpo.policy.model.PolicyDirs.DESCRIPTION)
                 .string("model.id", "", "Model id written into published weights (workers refuse other ids); empty = model.dir's folder name, or 'tiny'.")
-                .string("roles", "thinker,reasoner", "Comma-separated roles; one policy per role unless policy.sharing=shared.")
+                .string("roles", Roles.THINKER + "," + Roles.REASONER, "Comma-separated roles; one policy per role unless policy.sharing=shared.")
                 .choice("policy.sharing", "per-role", "One CausalLM per role, or one shared by all roles.", "per-role", "shared")
                 .string("device", "auto", "auto | cpu | cuda | cuda:N.")
                 .decimal("lr", 1e-6, 0, 1, "Peak learning rate (AdamW).")

@@ -1,5 +1,6 @@
 package dev.ccpo.demo.report;
 
+import dev.ccpo.config.Roles;
 import dev.ccpo.demo.report.MetricsTable.Columns;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -143,7 +144,7 @@ public final class Report {
             double[] xs = xAxis(t, x);
             acc.add(e.getKey(), xs, t.column(Columns.TEAM_ACCURACY));
             rew.add(e.getKey(), xs, t.column(Columns.MEAN_REWARD));
-            thk.add(e.getKey(), xs, t.column(Columns.marginal("thinker")));
+            thk.add(e.getKey(), xs, t.column(Columns.marginal(Roles.THINKER)));
             Path csv = dir.resolve(e.getKey().replaceAll("[^A-Za-z0-9._-]", "_") + "-metrics.csv");
             t.writeCsv(csv);
             files.add(csv);
