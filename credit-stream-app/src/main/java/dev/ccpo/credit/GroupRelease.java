@@ -18,7 +18,8 @@ import java.util.Map;
 
 /**
  * The group task's second half: a group done buffering is held (its signals go to the stats task, it waits in the
- * release queue) and released with the history as of its window (GroupCredit), or dead-lettered.
+ * release queue) and released with the history as of its window (GroupCredit), or dead-lettered; with
+ * credit.release=on-complete it is released at once with the newest closed history instead.
  * Keeps the wall-clock bookkeeping of the fallbacks (in memory only, never in a record).
  */
 final class GroupRelease {
@@ -100,16 +101,16 @@ final class GroupRelease {
         lastSentWm = Math.max(lastSentWm, now);
         ctx.forward(new Record<>(role, StatsMessage.signals(partition, now, eventTime, role, sig[0], sig[1], sig[2], g),
                 eventTime));
-        // Release point in this partition's stream time: its window end + grace (when every on-time group of
-        // the window here has completed), or now for a late group. The queue order (releaseAt, groupId) is
-        // thus fixed by this partition's own records, so the output order does not depend on when the
-        // stats arrive from the other partitions.
-        long ws = s.stats().windowStart(eventTime);
         if (s.release() == CreditSettings.Release.ON_COMPLETE) {  // no wait: the newest closed history there is
             counters.inc("groups.released-on-complete");
             emit(g, buffer.get(g), complete, role, Long.MAX_VALUE);
             return;
         }
+        // Release point in this partition's stream time: its window end + grace (when every on-time group of
+        // the window here has completed), or now for a late group. The queue order (releaseAt, groupId) is
+        // thus fixed by this partition's own records, so the output order does not depend on when the
+        // stats arrive from the other partitions.
+        long ws = s.stats().windowStart(eventTime);
         long releaseAt = Math.max(ws + s.stats().windowMs() + s.stats().graceMs(), now);
         pending.add(releaseAt, g, complete, role, ws);
         heldSinceWall.put(g, ctx.currentSystemTimeMs());
