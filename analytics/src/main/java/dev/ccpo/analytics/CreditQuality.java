@@ -86,8 +86,8 @@ public final class CreditQuality {
     /** Counts one advantage: in the sign comparison once its group is whole, and in the rest if its turn was judged. */
     public void add(AgentAdvantage a) {
         String mode = a.getCreditMode().name().toLowerCase(java.util.Locale.ROOT);
-        compareSigns(mode, a.getGroupId(), a.getGroupRecordCount(),
-                new Signed(a.getRole(), a.getTrajectoryId(), a.getReward(), a.getAdvantage()));
+        compareSigns(mode, a.getRole(), a.getGroupId(), a.getGroupRecordCount(), a.getTrajectoryId(), a.getReward(),
+                a.getAdvantage());
         if (a.getTurnCorrect() == null) return;
         add(mode, a.getRole(), a.getGroupId(), a.getAdvantage(), a.getTurnCorrect());
     }
@@ -96,11 +96,12 @@ public final class CreditQuality {
      * Collects a group's advantages until it holds {@code wholeGroup} of them (AgentAdvantage.groupRecordCount; 0 =
      * unknown, not compared), then compares each one's sign with sign(R_joint − the group's mean R_joint).
      */
-    void compareSigns(String mode, String groupId, int wholeGroup, Signed s) {
-        if (wholeGroup <= 0 || !Double.isFinite(s.advantage()) || !Double.isFinite(s.reward())) return;
+    void compareSigns(String mode, String role, String groupId, int wholeGroup, String trajectoryId, double reward,
+                      double advantage) {
+        if (wholeGroup <= 0 || !Double.isFinite(advantage) || !Double.isFinite(reward)) return;
         String key = mode + "\u0000" + groupId;
         List<Signed> group = signGroups.computeIfAbsent(key, k -> new ArrayList<>());
-        group.add(s);
+        group.add(new Signed(role, trajectoryId, reward, advantage));
         if (group.size() < wholeGroup) return;
         signGroups.remove(key);
         Map<String, Double> rewards = new LinkedHashMap<>();  // one R_joint per episode, however many agents it has
@@ -115,12 +116,6 @@ public final class CreditQuality {
             t.signsCompared++;
             if (own != shared) t.signsFlipped++;
         }
-    }
-
-    /** Test entry: the sign comparison without an AgentAdvantage. */
-    void compareSigns(String mode, String role, String groupId, int wholeGroup, String trajectoryId, double reward,
-                      double advantage) {
-        compareSigns(mode, groupId, wholeGroup, new Signed(role, trajectoryId, reward, advantage));
     }
 
     private Tally tally(String mode, String role) { return tallies.computeIfAbsent(mode + "\u0000" + role, k -> new Tally()); }
