@@ -62,8 +62,12 @@ public final class CreditTopology {
                 kv(RECENT_STORE, Serdes.String()));
         groupStores.forEach(b::addStateStore);
         b.addStateStore(kv(STATS_STORE, Serdes.String()));
-        // Global stores are restored from their topic through the processor, so no changelog.
-        b.addGlobalStore(kv(GLOBAL_STATS_STORE, RolloutHistory.serde()).withLoggingDisabled(), s.statsTopic(),
+        // Global stores are restored from their topic through the processor, so no changelog. This one is written by
+        // the global thread while the stream threads read it; the in-memory store's range iterator reads each value
+        // from an unsynchronized TreeMap (seen: a null value under credit.release=on-complete), so it is RocksDB,
+        // whose iterators read a consistent snapshot. Writes are one per closed window and role.
+        b.addGlobalStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(GLOBAL_STATS_STORE), Serdes.String(),
+                        RolloutHistory.serde()).withLoggingDisabled(), s.statsTopic(),
                 Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("rollout-stats-global-source"),
                 () -> new GlobalStatsProcessor(rolloutStats, s.statsTopic(), s.applicationId()));
 
