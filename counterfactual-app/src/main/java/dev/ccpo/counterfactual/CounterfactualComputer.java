@@ -21,15 +21,17 @@ import dev.ccpo.worker.RolePolicies;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
 /**
- * One trajectory in, one CounterfactualOutcome per masked agent out. THINK_REASON: K re-runs of the
- * Reasoner alone, seeded from the trajectoryId so a redo after a crash samples the same thing.
- * VOTING: the majority recomputed without voter i (no model call).
+ * Trajectories in, one CounterfactualOutcome per (trajectory, masked agent) out. THINK_REASON: K re-runs of the
+ * Reasoner alone, batched across trajectories, seeded from the trajectoryId so a redo after a crash samples the
+ * same thing however it is batched. VOTING: the majority recomputed without voter i (no model call).
  */
 public final class CounterfactualComputer {
     private final RolePolicies<ChatModel> policies;
@@ -58,25 +60,54 @@ public final class CounterfactualComputer {
         return Seeds.derive(base, u.getMostSignificantBits(), u.getLeastSignificantBits());
     }
 
-    public List<CounterfactualOutcome> compute(Trajectory t) {
-        Topology topology = WireMapping.fromWire(t.getTopology());
-        TeamSpec team = topology == Topology.VOTING ? TeamSpec.voting(t.getTurns().size()) : TeamSpec.thinkReason();
-        TeamRunner runner = new TeamRunner(team, prompts, verifier);
-        Map<String, ChatModel> models = new LinkedHashMap<>();
-        long usedVersion = t.getPolicyVersion();
-        if (topology != Topology.VOTING) {
-            long maxUsed = Long.MIN_VALUE;
-            for (String role : team.policyKeys()) {
-                RolePolicies.Versioned<ChatModel> v = policies.forVersion(role, t.getPolicyVersion());
-                models.put(role, v.model());
-                maxUsed = Math.max(maxUsed, v.version());
+    /**
+     * The outcomes of each trajectory, in input order (one per masked agent). The THINK_REASON re-runs of all the
+     * trajectories that re-run with the same policy versions share one batched call per model; each trajectory's rows
+     * are seeded from seedOf(baseSeed, trajectoryId) alone, so its outcomes do not depend on what it is batched with.
+     */
+    public List<List<CounterfactualOutcome>> computeAll(List<Trajectory> trajectories) {
+        int n = trajectories.size();
+        List<List<CounterfactualResult>> results = new ArrayList<>(Collections.nCopies(n, null));
+        long[] usedVersion = new long[n];
+        // THINK_REASON trajectories by the versions they re-run with: one version of a role is one model instance.
+        Map<Map<String, Long>, List<Integer>> byVersions = new LinkedHashMap<>();
+        Map<Map<String, Long>, Map<String, ChatModel>> modelsOf = new HashMap<>();
+        for (int i = 0; i < n; i++) {
+            Trajectory t = trajectories.get(i);
+            usedVersion[i] = t.getPolicyVersion();
+            if (WireMapping.fromWire(t.getTopology()) == Topology.VOTING) {
+                TeamRunner voting = new TeamRunner(TeamSpec.voting(t.getTurns().size()), prompts, verifier);
+                results.set(i, voting.counterfactuals(List.of(job(t)), Map.of(), params, samples).get(0));
+                continue;
             }
-            usedVersion = maxUsed;
+            Map<String, Long> versions = new LinkedHashMap<>();
+            Map<String, ChatModel> models = new LinkedHashMap<>();
+            for (String role : TeamSpec.thinkReason().policyKeys()) {
+                RolePolicies.Versioned<ChatModel> v = policies.forVersion(role, t.getPolicyVersion());
+                versions.put(role, v.version());
+                models.put(role, v.model());
+            }
+            usedVersion[i] = Collections.max(versions.values());
+            modelsOf.putIfAbsent(versions, models);
+            byVersions.computeIfAbsent(versions, k -> new ArrayList<>()).add(i);
         }
-        Episode episode = toEpisode(t);
-        List<CounterfactualResult> results = runner.counterfactuals(WireMapping.fromWire(t.getTask()), List.of(episode), models, params,
-                samples, seedOf(baseSeed, t.getTrajectoryId()));
+        TeamRunner thinkReason = new TeamRunner(TeamSpec.thinkReason(), prompts, verifier);
+        byVersions.forEach((versions, indices) -> {
+            List<List<CounterfactualResult>> r = thinkReason.counterfactuals(
+                    indices.stream().map(i -> job(trajectories.get(i))).toList(), modelsOf.get(versions), params, samples);
+            for (int k = 0; k < indices.size(); k++) results.set(indices.get(k), r.get(k));
+        });
         Instant now = Instant.now();
+        List<List<CounterfactualOutcome>> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) out.add(outcomes(trajectories.get(i), results.get(i), usedVersion[i], now));
+        return out;
+    }
+
+    private TeamRunner.CounterfactualJob job(Trajectory t) {
+        return new TeamRunner.CounterfactualJob(WireMapping.fromWire(t.getTask()), toEpisode(t), seedOf(baseSeed, t.getTrajectoryId()));
+    }
+
+    private List<CounterfactualOutcome> outcomes(Trajectory t, List<CounterfactualResult> results, long usedVersion, Instant now) {
         List<CounterfactualOutcome> out = new ArrayList<>(results.size());
         for (CounterfactualResult r : results) {
             out.add(CounterfactualOutcome.newBuilder()

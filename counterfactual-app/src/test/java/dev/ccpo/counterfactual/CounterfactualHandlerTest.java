@@ -9,7 +9,11 @@ import dev.ccpo.avro.Topology;
 import dev.ccpo.avro.Trajectory;
 import dev.ccpo.avro.Turn;
 import dev.ccpo.kafka.RejectedRecordException;
+import dev.ccpo.kafka.TransactionalWorker;
 import dev.ccpo.policy.ChatModel;
+import dev.ccpo.policy.PromptTooLongException;
+import dev.ccpo.policy.model.CharTokenizer;
+import dev.ccpo.policy.team.TeamRunner;
 import dev.ccpo.policy.SamplingParams;
 import dev.ccpo.policy.reward.Verifier;
 import dev.ccpo.policy.team.PromptLibrary;
@@ -23,6 +27,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -66,6 +71,13 @@ class CounterfactualHandlerTest {
         return new CounterfactualHandler(c, p, w, serdes.counterfactual(), "ccpo.counterfactuals", 16);
     }
 
+    /** The records of a trajectory handled alone; its failure thrown. */
+    private static List<ProducerRecord<byte[], byte[]>> handled(CounterfactualHandler h, Trajectory t) {
+        TransactionalWorker.Result r = h.handle(List.of(t)).get(0);
+        if (r.failure() != null) throw r.failure();
+        return r.outputs();
+    }
+
     private List<CounterfactualOutcome> outcomes(List<ProducerRecord<byte[], byte[]>> recs, String key) {
         List<CounterfactualOutcome> out = new ArrayList<>();
         for (ProducerRecord<byte[], byte[]> r : recs) {
@@ -80,7 +92,7 @@ class CounterfactualHandlerTest {
         FakeChatModel base = new FakeChatModel("2");
         CounterfactualHandler h = handler(policies(base), null, 3);
         Trajectory t = trajectory(Topology.THINK_REASON, List.of(turn(0, "thinker", "plan"), turn(1, "reasoner", "\\boxed{2}")), 0);
-        List<CounterfactualOutcome> out = outcomes(h.handle(t, null), "g");
+        List<CounterfactualOutcome> out = outcomes(handled(h, t), "g");
         assertEquals(1, out.size(), "one masked agent (the Thinker)");
         CounterfactualOutcome o = out.get(0);
         assertEquals(0, o.getMaskedAgentId());
@@ -98,7 +110,7 @@ class CounterfactualHandlerTest {
         CounterfactualHandler h = handler(policies(base), null, 1);
         Trajectory t = trajectory(Topology.VOTING, List.of(turn(0, "voter", "\\boxed{2}"), turn(1, "voter", "\\boxed{2}"),
                 turn(2, "voter", "\\boxed{3}")), 0);
-        List<CounterfactualOutcome> out = outcomes(h.handle(t, null), "g");
+        List<CounterfactualOutcome> out = outcomes(handled(h, t), "g");
         assertEquals(3, out.size(), "one outcome per voter");
         for (CounterfactualOutcome o : out) assertEquals(CounterfactualMethod.RECOMPUTE, o.getMethod());
         assertEquals(0, base.calls);
@@ -114,10 +126,10 @@ class CounterfactualHandlerTest {
         CounterfactualHandler h = handler(p, w, 1);
         next[0] = 3;
         Trajectory old = trajectory(Topology.THINK_REASON, List.of(turn(0, "thinker", "plan"), turn(1, "reasoner", "x")), 0);
-        CounterfactualOutcome o = outcomes(h.handle(old, null), "g").get(0);
+        CounterfactualOutcome o = outcomes(handled(h, old), "g").get(0);
         assertEquals(0, o.getPolicyVersion(), "v0 still kept (keep=2)");
         next[0] = 4;
-        o = outcomes(h.handle(old, null), "g").get(0);
+        o = outcomes(handled(h, old), "g").get(0);
         assertEquals(4, o.getPolicyVersion(), "v0 evicted: newest used");
         assertEquals(0, o.getTrajectoryPolicyVersion());
         assertEquals(0.0, o.getMeanReward(), "new weights answer 7, reference is 2");
@@ -130,11 +142,48 @@ class CounterfactualHandlerTest {
     }
 
     @Test
+    void inABatchTheInvalidAndThePoisonedTrajectoryFailAloneAndTheOthersAreProduced() throws Exception {
+        // Real tiny model; two good THINK_REASON trajectories, one with a token outside the vocabulary (rejected by
+        // validation) and one whose re-run prompt is over max.prompt.tokens (throws inside the batched model call).
+        Path dir = RealTrajectories.checkpoint(1);
+        try (RolePolicies<ChatModel> p = RealTrajectories.policies(dir, 2)) {
+            CounterfactualComputer c = new CounterfactualComputer(p, new PromptLibrary(), verifier,
+                    new SamplingParams(1f, 1f, 16, List.of(), 0).withLimits(2048, 0), 2, 9, "cf");
+            CounterfactualHandler h = new CounterfactualHandler(c, p, null, serdes.counterfactual(), "ccpo.counterfactuals",
+                    CharTokenizer.VOCAB);
+            TeamRunner runner = new TeamRunner(TeamSpec.thinkReason(), new PromptLibrary(), verifier);
+            List<Trajectory> group = RealTrajectories.group(runner, p.current("reasoner").model(), "g", RealTrajectories.task("t"),
+                    4, 16, 0, 5);
+            Trajectory bad = group.get(1);
+            bad.getTurns().get(0).setOutputTokenIds(List.of(CharTokenizer.VOCAB + 1));
+            Trajectory huge = group.get(2);
+            huge.setTask(Task.newBuilder(huge.getTask()).setQuestion("7+".repeat(3000) + "1?").build()); // its own copy
+            List<TransactionalWorker.Result> results = TransactionalWorker.handleIsolated(h, group);
+
+            assertEquals(4, results.size());
+            assertTrue(results.get(1).failure() instanceof RejectedRecordException, String.valueOf(results.get(1).failure()));
+            assertTrue(results.get(1).failure().getMessage().contains("outside [0, " + CharTokenizer.VOCAB + ")"),
+                    results.get(1).failure().getMessage());
+            assertTrue(results.get(2).failure() instanceof PromptTooLongException, String.valueOf(results.get(2).failure()));
+            for (int i : new int[]{0, 3}) {
+                assertEquals(null, results.get(i).failure());
+                List<CounterfactualOutcome> mine = outcomes(results.get(i).outputs(), "g");
+                assertEquals(List.of("g/" + i), mine.stream().map(o -> o.getTrajectoryId().toString()).toList());
+                assertEquals(timeless(outcomes(handled(h, group.get(i)), "g")), timeless(mine), "as if handled alone");
+            }
+        }
+    }
+
+    private static List<CounterfactualOutcome> timeless(List<CounterfactualOutcome> outcomes) {
+        return outcomes.stream().map(o -> CounterfactualOutcome.newBuilder(o).setCreatedAtMs(Instant.EPOCH).build()).toList();
+    }
+
+    @Test
     void invalidTrajectoryIsRejectedForTheDlq() {
         CounterfactualHandler h = handler(policies(new FakeChatModel("2")), null, 1);
         Trajectory t = trajectory(Topology.THINK_REASON, List.of(turn(0, "thinker", "plan")), 0);
         t.getTurns().get(0).setOutputTokenIds(List.of(99));
-        RejectedRecordException e = assertThrows(RejectedRecordException.class, () -> h.handle(t, null));
+        RejectedRecordException e = assertThrows(RejectedRecordException.class, () -> handled(h, t));
         assertTrue(e.getMessage().contains("outside [0, 16)"), e.getMessage());
     }
 }

@@ -119,10 +119,12 @@ public final class SyncLoop {
                 for (int g = 0; g < groupsPerVersion; g++) {
                     List<Trajectory> group = generator.generate(tasks.training(taskIndex++).task(), 0, models, version);
                     List<GroupCredit.Episode> episodes = new ArrayList<>(group.size());
-                    for (Trajectory t : group) {
+                    // The group's re-runs in one batch, as the counterfactual worker batches a poll.
+                    List<List<CounterfactualOutcome>> outcomes = counterfactuals.computeAll(group);
+                    for (int i = 0; i < group.size(); i++) {
                         Map<Integer, CounterfactualOutcome> byAgent = new HashMap<>();
-                        for (CounterfactualOutcome o : counterfactuals.compute(t)) byAgent.put(o.getMaskedAgentId(), o);
-                        episodes.add(new GroupCredit.Episode(t, byAgent));
+                        for (CounterfactualOutcome o : outcomes.get(i)) byAgent.put(o.getMaskedAgentId(), o);
+                        episodes.add(new GroupCredit.Episode(group.get(i), byAgent));
                     }
                     GroupCredit.Result r = GroupCredit.compute(episodes, true, history, credit.rule());
                     batch.addAll(r.advantages());

@@ -20,6 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,14 +34,26 @@ import java.util.concurrent.atomic.AtomicLong;
  * pill) go to the dead-letter topic inside the same transaction, so their offsets are committed and a
  * restart never meets them again. A failure outside the handler (Kafka, the transaction) aborts the
  * batch and stops the worker loudly (the process exits non-zero; a restart resumes from the last committed batch).
+ * The handler gets the decoded records of a poll together, so that it can batch their work.
  */
 public final class TransactionalWorker<I> implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TransactionalWorker.class);
 
-    /** Turns one valid input into output records; throws RejectedRecordException for invalid input. */
+    /**
+     * Turns the decoded inputs of one poll into one {@link Result} per input, in order, so that their work can be
+     * batched. A failed input (RejectedRecordException: invalid) is dead-lettered alone. If the call throws as a
+     * whole, the worker calls it again with each input alone, so only an input that fails by itself is dead-lettered.
+     */
     @FunctionalInterface
     public interface Handler<I> {
-        List<ProducerRecord<byte[], byte[]>> handle(I input, ConsumerRecord<byte[], byte[]> raw);
+        List<Result> handle(List<I> inputs);
+    }
+
+    /** What one input became: its output records, or the exception that dead-letters it. */
+    public record Result(List<ProducerRecord<byte[], byte[]>> outputs, RuntimeException failure) {
+        public static Result of(List<ProducerRecord<byte[], byte[]>> outputs) { return new Result(List.copyOf(outputs), null); }
+
+        public static Result failed(RuntimeException failure) { return new Result(List.of(), failure); }
     }
 
     private final KafkaConsumer<byte[], byte[]> consumer;
@@ -109,10 +122,24 @@ public final class TransactionalWorker<I> implements AutoCloseable {
         producer.beginTransaction();
         try {
             Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+            List<ConsumerRecord<byte[], byte[]>> raws = new ArrayList<>();
+            List<I> inputs = new ArrayList<>();
             for (ConsumerRecord<byte[], byte[]> raw : records) {
-                handleOne(raw);
+                processed.incrementAndGet();
                 offsets.put(new TopicPartition(raw.topic(), raw.partition()), new OffsetAndMetadata(raw.offset() + 1));
+                I input;
+                try {
+                    input = deserializer.deserialize(raw.topic(), raw.value());
+                    if (input == null) throw new RejectedRecordException("null value (tombstone) where a record was expected");
+                } catch (RuntimeException e) {
+                    deadLetter(raw, "undecodable record: " + e.getMessage(), e);
+                    continue;
+                }
+                raws.add(raw);
+                inputs.add(input);
             }
+            List<Result> results = inputs.isEmpty() ? List.<Result>of() : handleIsolated(handler, inputs);
+            for (int i = 0; i < results.size(); i++) publish(raws.get(i), results.get(i));
             producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
             producer.commitTransaction();
         } catch (RuntimeException e) {
@@ -127,31 +154,39 @@ public final class TransactionalWorker<I> implements AutoCloseable {
         }
     }
 
-    private void handleOne(ConsumerRecord<byte[], byte[]> raw) {
-        processed.incrementAndGet();
-        I input;
+    /**
+     * What the worker makes of a poll's inputs: the handler's results; when it throws for several inputs, theirs one at
+     * a time, so that a poison pill fails alone and the others are still produced.
+     */
+    public static <I> List<Result> handleIsolated(Handler<I> handler, List<I> inputs) {
         try {
-            input = deserializer.deserialize(raw.topic(), raw.value());
-            if (input == null) throw new RejectedRecordException("null value (tombstone) where a record was expected");
+            List<Result> results = handler.handle(inputs);
+            if (results == null || results.size() != inputs.size())
+                throw new IllegalStateException("handler returned " + (results == null ? "null" : results.size())
+                        + " results for " + inputs.size() + " inputs");
+            return results;
         } catch (RuntimeException e) {
-            deadLetter(raw, "undecodable record: " + e.getMessage(), e);
-            return;
+            if (inputs.size() == 1) return List.of(Result.failed(e));
+            log.warn("handling {} records together threw ({}); handling them one at a time", inputs.size(), e.toString());
+            List<Result> results = new ArrayList<>(inputs.size());
+            for (I input : inputs) results.add(handleIsolated(handler, List.of(input)).get(0));
+            return results;
         }
-        List<ProducerRecord<byte[], byte[]>> outputs;
-        try {
-            outputs = handler.handle(input, raw);
-        } catch (RejectedRecordException e) {
+    }
+
+    private void publish(ConsumerRecord<byte[], byte[]> raw, Result result) {
+        RuntimeException e = result.failure();
+        if (e instanceof RejectedRecordException) {
             deadLetter(raw, e.getMessage(), e);
-            return;
-        } catch (RuntimeException e) {
+        } else if (e != null) {
             // A poison pill: processing this one record threw (a prompt over the limit, a call over its time limit,
             // a model error). Dead-lettered and committed with the batch, so a restart never meets it again.
             log.error("processing {}-{}@{} threw; dead-lettering it: {}", raw.topic(), raw.partition(), raw.offset(), e.toString(), e);
             deadLetter(raw, "processing failed: " + e, e);
-            return;
+        } else {
+            for (ProducerRecord<byte[], byte[]> out : result.outputs()) producer.send(out);
+            produced.addAndGet(result.outputs().size());
         }
-        for (ProducerRecord<byte[], byte[]> out : outputs) producer.send(out);
-        produced.addAndGet(outputs.size());
     }
 
     private void deadLetter(ConsumerRecord<byte[], byte[]> raw, String reason, Throwable e) {

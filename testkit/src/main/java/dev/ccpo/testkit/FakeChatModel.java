@@ -26,6 +26,12 @@ public final class FakeChatModel implements ChatModel {
         return out;
     }
 
+    /** Row seeds change nothing here: still one call. */
+    @Override
+    public List<Completion> complete(List<List<ChatMessage>> conversations, SamplingParams params, long[] rowSeeds) {
+        return complete(conversations, params);
+    }
+
     @Override
     public int vocabSize() { return 16; }
 

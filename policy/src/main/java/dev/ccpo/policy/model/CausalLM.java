@@ -262,9 +262,15 @@ public final class CausalLM implements ChatModel, AutoCloseable {
     /** Applies the chat template to each conversation and samples (KV cache, batched). */
     @Override
     public List<Completion> complete(List<List<ChatMessage>> conversations, SamplingParams params) {
+        return complete(conversations, params, Sampler.rowSeeds(params.seed(), conversations.size()));
+    }
+
+    /** As complete(conversations, params), each row drawing from its own seed: still one batched run. */
+    @Override
+    public List<Completion> complete(List<List<ChatMessage>> conversations, SamplingParams params, long[] rowSeeds) {
         List<int[]> prompts = new ArrayList<>(conversations.size());
         for (List<ChatMessage> c : conversations) prompts.add(tokenizer.applyChatTemplate(c));
-        return generate(prompts, params);
+        return generate(prompts, params, rowSeeds, tokenizer.endOfTurnIds(), true, step -> { });
     }
 
     /** Samples a completion for each already-tokenized prompt (KV cache, batched, per-row early stop). */
@@ -289,12 +295,17 @@ public final class CausalLM implements ChatModel, AutoCloseable {
 
     List<Completion> generate(List<int[]> prompts, SamplingParams params, int[] stopIds, boolean useCache,
             java.util.function.IntConsumer afterStep) {
+        return generate(prompts, params, Sampler.rowSeeds(params.seed(), prompts.size()), stopIds, useCache, afterStep);
+    }
+
+    private List<Completion> generate(List<int[]> prompts, SamplingParams params, long[] rowSeeds, int[] stopIds, boolean useCache,
+            java.util.function.IntConsumer afterStep) {
         int b = prompts.size();
         if (b == 0) return List.of();
         for (int[] p : prompts)  // before any tensor: one absurd prompt must not try to allocate gigabytes
             if (p.length > params.maxPromptTokens()) throw new PromptTooLongException(p.length, params.maxPromptTokens());
         long deadline = params.timeLimitMs() > 0 ? System.nanoTime() + params.timeLimitMs() * 1_000_000L : Long.MAX_VALUE;
-        Decoding d = new Decoding(prompts, params, stopIds, tokenizer::decode, config.maxPositionEmbeddings());
+        Decoding d = new Decoding(prompts, params, rowSeeds, stopIds, tokenizer::decode, config.maxPositionEmbeddings());
         try (NDManager run = manager.newSubManager(); KvCache cache = useCache ? new KvCache(run, config.numLayers()) : null) {
             float[][] last = step(run, d, cache, true);
             for (int i = 0; ; i++) {

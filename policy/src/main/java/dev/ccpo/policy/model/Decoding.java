@@ -35,7 +35,10 @@ final class Decoding {
         String decode(int[] ids);
     }
 
-    Decoding(List<int[]> prompts, SamplingParams params, int[] endOfTurn, TextTokenizerRef tok, int maxPositions) {
+    /** Row r draws its tokens from {@code new SplittableRandom(rowSeeds[r])} alone (params.seed is not read). */
+    Decoding(List<int[]> prompts, SamplingParams params, long[] rowSeeds, int[] endOfTurn, TextTokenizerRef tok, int maxPositions) {
+        if (rowSeeds.length != prompts.size())
+            throw new IllegalArgumentException(rowSeeds.length + " row seeds for " + prompts.size() + " prompts");
         this.rows = prompts.size();
         this.prompts = prompts;
         this.params = params;
@@ -50,7 +53,7 @@ final class Decoding {
         this.pmax = m;
         this.sampler = new Sampler(params.temperature(), params.topP());
         this.rng = new SplittableRandom[rows];
-        for (int r = 0; r < rows; r++) rng[r] = Sampler.rowRandom(params.seed(), r);
+        for (int r = 0; r < rows; r++) rng[r] = new SplittableRandom(rowSeeds[r]);
         this.gen = new int[rows][params.maxNewTokens()];
         this.logProbs = new float[rows][params.maxNewTokens()];
         this.count = new int[rows];

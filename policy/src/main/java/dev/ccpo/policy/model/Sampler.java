@@ -17,9 +17,14 @@ final class Sampler {
         this.topP = topP;
     }
 
-    /** One generator per row, seeded from the seed and the row index only: a row's tokens do not depend on its batch. */
-    static SplittableRandom rowRandom(long seed, int row) {
-        return new SplittableRandom(seed * 0x9E3779B97F4A7C15L + row * 0xBF58476D1CE4E5B9L + 0x94D049BB133111EBL);
+    /**
+     * The seeds of a call's rows when the caller gives none: from the call's seed and the row index only, so a row's
+     * tokens do not depend on the other rows of its batch. Row r draws from {@code new SplittableRandom(seeds[r])}.
+     */
+    static long[] rowSeeds(long seed, int rows) {
+        long[] seeds = new long[rows];
+        for (int r = 0; r < rows; r++) seeds[r] = seed * 0x9E3779B97F4A7C15L + r * 0xBF58476D1CE4E5B9L + 0x94D049BB133111EBL;
+        return seeds;
     }
 
     /** Chosen token and its behaviour log-prob. */

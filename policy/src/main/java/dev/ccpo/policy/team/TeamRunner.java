@@ -25,9 +25,11 @@ import dev.ccpo.policy.reward.Verifier;
  * policy is a models map whose keys all point to one instance; agents of one stage then share a call.
  * Rows of a batch are assumed to be sampled independently by the model, so G copies of a prompt give G samples.
  *
- * <p>Seeds: each call's seed is derived from the group seed, the stage and the call, replacing
+ * <p>Seeds: in a group, each call's seed is derived from the group seed, the stage and the call, replacing
  * {@code params.seed()}; the same inputs, models and group seed reproduce the same episodes. Derive
  * the group seed from a base seed with {@link Seeds#derive(long, long...)} (base, group number).
+ * Counterfactual rows are seeded one by one from their episode's own seed instead, so that episodes of
+ * many groups can share a call without changing each other's samples.
  *
  * <p>Thread-safe if the models are; holds no mutable state.
  */
@@ -87,7 +89,7 @@ public final class TeamRunner {
                     requests.add(new Request(k, agent, prompts.render(agent.template(), agent.role(), task, thought)));
                 }
             }
-            List<Completion> completions = sample(requests, models, params, Seeds.derive(groupSeed, stage));
+            List<Completion> completions = sample(requests, models, params, Seeds.derive(groupSeed, stage), null);
             for (int i = 0; i < requests.size(); i++) {
                 outputs[requests.get(i).episode][requests.get(i).agent.agentId()] = completions.get(i);
             }
@@ -105,65 +107,75 @@ public final class TeamRunner {
         return episodes;
     }
 
+    /** An episode whose counterfactuals to compute, with its task and the seed its re-runs draw from. */
+    public record CounterfactualJob(TaskRecord task, Episode episode, long seed) {}
+
     /**
-     * Counterfactuals of the given episodes, one result per (episode, masked agent).
+     * Counterfactuals of episodes of any tasks and groups: for each job, in order, one result per masked agent.
      * RERUN (THINK_REASON): the teammates after the masked agent answer alone with the solo template,
-     * {@code samplesPerEpisode} samples per episode, all in one batched call per model.
+     * {@code samplesPerEpisode} samples per job, the rows of all jobs in one batched call per model. Each row is
+     * seeded from its job's seed, the masked agent and the sample index alone, so a job's results do not depend on
+     * the other jobs of the call or on their order (a redo batched differently samples the same).
      * RECOMPUTE (VOTING): the majority without the masked voter, one sample, no model call
      * ({@code models} may then be empty).
      */
-    public List<CounterfactualResult> counterfactuals(TaskRecord task, List<Episode> episodes, Map<String, ChatModel> models,
-                                                      SamplingParams params, int samplesPerEpisode, long groupSeed) {
+    public List<List<CounterfactualResult>> counterfactuals(List<CounterfactualJob> jobs, Map<String, ChatModel> models,
+                                                            SamplingParams params, int samplesPerEpisode) {
         return switch (team.counterfactualMethod()) {
-            case RECOMPUTE -> recompute(task, episodes);
-            case RERUN -> rerun(task, episodes, models, params, samplesPerEpisode, groupSeed);
+            case RECOMPUTE -> jobs.stream().map(j -> recompute(j.task(), j.episode())).toList();
+            case RERUN -> rerun(jobs, models, params, samplesPerEpisode);
         };
     }
 
-    private List<CounterfactualResult> recompute(TaskRecord task, List<Episode> episodes) {
+    private List<CounterfactualResult> recompute(TaskRecord task, Episode e) {
         List<CounterfactualResult> results = new ArrayList<>();
-        for (Episode e : episodes) {
-            for (int masked : team.maskedAgents()) {
-                String answer = teamAnswer(task, e.turns(), masked);
-                results.add(new CounterfactualResult(e.groupIndex(), masked, team.agents().get(masked).role(),
-                        CounterfactualMethod.RECOMPUTE, List.of(reward(task, answer)), List.of(answer), List.of()));
-            }
+        for (int masked : team.maskedAgents()) {
+            String answer = teamAnswer(task, e.turns(), masked);
+            results.add(new CounterfactualResult(e.groupIndex(), masked, team.agents().get(masked).role(),
+                    CounterfactualMethod.RECOMPUTE, List.of(reward(task, answer)), List.of(answer), List.of()));
         }
         return results;
     }
 
-    private List<CounterfactualResult> rerun(TaskRecord task, List<Episode> episodes, Map<String, ChatModel> models,
-                                             SamplingParams params, int samples, long groupSeed) {
+    private List<List<CounterfactualResult>> rerun(List<CounterfactualJob> jobs, Map<String, ChatModel> models,
+                                                   SamplingParams params, int samples) {
         if (samples < 1) throw new IllegalArgumentException("counterfactual samples must be >= 1, got " + samples);
         requireModels(models);
-        List<CounterfactualResult> results = new ArrayList<>();
-        for (int masked : team.maskedAgents()) {
-            AgentSpec maskedAgent = team.agents().get(masked);
-            // The agent that answers alone: the last one (the Reasoner), with its solo template.
-            AgentSpec solo = team.agents().get(team.agents().size() - 1);
-            if (solo.agentId() == masked) throw new IllegalStateException("cannot re-run without the answering agent");
-            List<Request> requests = new ArrayList<>();
-            for (Episode e : episodes) {
+        // The agent that answers alone: the last one (the Reasoner), with its solo template.
+        AgentSpec solo = team.agents().get(team.agents().size() - 1);
+        List<Request> requests = new ArrayList<>();
+        long[] rowSeeds = new long[jobs.size() * team.maskedAgents().size() * samples];
+        for (int j = 0; j < jobs.size(); j++) {
+            List<ChatMessage> soloPrompt = prompts.render(team.soloTemplate(), solo.role(), jobs.get(j).task(), null);
+            for (int masked : team.maskedAgents()) {
+                if (solo.agentId() == masked) throw new IllegalStateException("cannot re-run without the answering agent");
                 for (int s = 0; s < samples; s++) {
-                    requests.add(new Request(e.groupIndex(), solo, prompts.render(team.soloTemplate(), solo.role(), task, null)));
+                    rowSeeds[requests.size()] = Seeds.derive(jobs.get(j).seed(), COUNTERFACTUAL_SALT, masked, s);
+                    requests.add(new Request(j, solo, soloPrompt));
                 }
             }
-            long seed = Seeds.derive(groupSeed, COUNTERFACTUAL_SALT, masked);
-            List<Completion> completions = sample(requests, models, params, seed);
-            for (int i = 0; i < episodes.size(); i++) {
+        }
+        List<Completion> completions = sample(requests, models, params, 0L, rowSeeds);
+        List<List<CounterfactualResult>> results = new ArrayList<>(jobs.size());
+        int row = 0;
+        for (CounterfactualJob job : jobs) {
+            TaskRecord task = job.task();
+            List<CounterfactualResult> mine = new ArrayList<>();
+            for (int masked : team.maskedAgents()) {
                 List<Double> rewards = new ArrayList<>();
                 List<String> answers = new ArrayList<>();
                 List<AgentTurn> turns = new ArrayList<>();
                 for (int s = 0; s < samples; s++) {
-                    AgentTurn turn = AgentTurn.of(solo, completions.get(i * samples + s));
+                    AgentTurn turn = AgentTurn.of(solo, completions.get(row++));
                     String answer = verifier.extractAnswer(turn.text(), task.answerKind(), task.choices()).orElse("");
                     turns.add(turn);
                     answers.add(answer);
                     rewards.add(reward(task, answer));
                 }
-                results.add(new CounterfactualResult(episodes.get(i).groupIndex(), masked, maskedAgent.role(),
+                mine.add(new CounterfactualResult(job.episode().groupIndex(), masked, team.agents().get(masked).role(),
                         CounterfactualMethod.RERUN, rewards, answers, turns));
             }
+            results.add(mine);
         }
         return results;
     }
@@ -208,8 +220,13 @@ public final class TeamRunner {
         return sb.toString();
     }
 
-    /** One batched call per distinct model instance; completions come back in request order. */
-    private List<Completion> sample(List<Request> requests, Map<String, ChatModel> models, SamplingParams params, long seed) {
+    /**
+     * One batched call per distinct model instance; completions come back in request order. Without row seeds each
+     * call is seeded with derive(seed, call) (the model seeds its rows from that and their index); with them, request
+     * i is sampled from rowSeeds[i] alone.
+     */
+    private List<Completion> sample(List<Request> requests, Map<String, ChatModel> models, SamplingParams params, long seed,
+                                    long[] rowSeeds) {
         Map<ChatModel, List<Integer>> byModel = new IdentityHashMap<>();
         List<ChatModel> order = new ArrayList<>();
         for (int i = 0; i < requests.size(); i++) {
@@ -221,7 +238,9 @@ public final class TeamRunner {
             ChatModel model = order.get(call);
             List<Integer> indices = byModel.get(model);
             List<List<ChatMessage>> conversations = indices.stream().map(i -> requests.get(i).messages).toList();
-            List<Completion> completions = model.complete(conversations, params.withSeed(Seeds.derive(seed, call)));
+            List<Completion> completions = rowSeeds == null
+                    ? model.complete(conversations, params.withSeed(Seeds.derive(seed, call)))
+                    : model.complete(conversations, params, indices.stream().mapToLong(i -> rowSeeds[i]).toArray());
             if (completions == null || completions.size() != conversations.size()) {
                 throw new IllegalStateException("model returned " + (completions == null ? "null" : completions.size())
                         + " completions for " + conversations.size() + " conversations");

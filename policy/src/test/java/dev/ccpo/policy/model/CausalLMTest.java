@@ -57,6 +57,24 @@ class CausalLMTest {
     }
 
     @Test
+    void aRowWithItsOwnSeedSamplesTheSameWhateverItsBatchAndPlace() {
+        try (CausalLM m = tiny(2)) {
+            SamplingParams sp = new SamplingParams(1.0f, 1.0f, 8, List.of(), 7L);
+            List<List<ChatMessage>> c = convs();
+            List<Completion> batch = m.complete(c, sp, new long[]{11L, 22L, 33L});
+            List<Completion> reordered = m.complete(List.of(c.get(2), c.get(1), c.get(0)), sp.withSeed(8L), new long[]{33L, 5L, 11L});
+            List<Completion> alone = m.complete(c.subList(2, 3), sp, new long[]{33L});
+            assertArrayEquals(batch.get(0).outputTokenIds(), reordered.get(2).outputTokenIds(), "row 0 moved to place 2");
+            assertArrayEquals(batch.get(2).outputTokenIds(), reordered.get(0).outputTokenIds(), "row 2 moved to place 0");
+            assertArrayEquals(batch.get(2).outputTokenIds(), alone.get(0).outputTokenIds(), "row 2 alone");
+            // Without row seeds the rows draw from the call's seed and their index, as before.
+            List<Completion> seeded = m.complete(c, sp, Sampler.rowSeeds(7L, 3));
+            List<Completion> plain = m.complete(c, sp);
+            for (int r = 0; r < 3; r++) assertArrayEquals(plain.get(r).outputTokenIds(), seeded.get(r).outputTokenIds(), "row " + r);
+        }
+    }
+
+    @Test
     void sampledLogProbsEqualTeacherForcedLogProbs() {
         try (CausalLM m = tiny(3); NDManager nd = NDManager.newBaseManager(Device.cpu())) {
             for (float t : new float[] {0.7f, 1.0f}) {

@@ -16,7 +16,8 @@ final class ScriptedChatModel implements ChatModel {
         String reply(List<ChatMessage> conversation, int row, long seed);
     }
 
-    record Call(List<List<ChatMessage>> conversations, SamplingParams params) {}
+    /** rowSeeds: null for a call seeded by params.seed. */
+    record Call(List<List<ChatMessage>> conversations, SamplingParams params, long[] rowSeeds) {}
 
     private final Script script;
     final List<Call> calls = new ArrayList<>();
@@ -26,12 +27,18 @@ final class ScriptedChatModel implements ChatModel {
     }
 
     @Override
-    public synchronized List<Completion> complete(List<List<ChatMessage>> conversations, SamplingParams params) {
-        calls.add(new Call(List.copyOf(conversations), params));
+    public List<Completion> complete(List<List<ChatMessage>> conversations, SamplingParams params) {
+        return complete(conversations, params, null);
+    }
+
+    /** One recorded call; the script sees row i's seed (params.seed without row seeds). */
+    @Override
+    public synchronized List<Completion> complete(List<List<ChatMessage>> conversations, SamplingParams params, long[] rowSeeds) {
+        calls.add(new Call(List.copyOf(conversations), params, rowSeeds));
         List<Completion> out = new ArrayList<>();
         for (int i = 0; i < conversations.size(); i++) {
             String prompt = conversations.get(i).stream().map(ChatMessage::content).reduce("", (a, b) -> a + "\n" + b);
-            String text = script.reply(conversations.get(i), i, params.seed());
+            String text = script.reply(conversations.get(i), i, rowSeeds == null ? params.seed() : rowSeeds[i]);
             boolean cut = text.length() > params.maxNewTokens();  // a real model stops at the length limit
             if (cut) text = text.substring(0, params.maxNewTokens());
             float[] logProbs = new float[text.length()];

@@ -51,6 +51,11 @@ class TeamRunnerTest {
         });
     }
 
+    /** One counterfactual job per episode of the group, each with its own seed. */
+    private static List<TeamRunner.CounterfactualJob> jobs(TaskRecord task, List<Episode> group, long seed) {
+        return group.stream().map(e -> new TeamRunner.CounterfactualJob(task, e, Seeds.derive(seed, e.groupIndex()))).toList();
+    }
+
     @Test
     void thinkReasonGroupIsTwoBatchedCallsAndScored() {
         ScriptedChatModel model = arithmeticTeam();
@@ -117,7 +122,8 @@ class TeamRunnerTest {
         TeamRunner runner = new TeamRunner(TeamSpec.thinkReason(), new PromptLibrary(), verifier);
         Map<String, ChatModel> models = TeamRunner.shared(runner.team(), model);
         List<Episode> group = runner.runGroup(arith.task(), models, PARAMS, 3, 5L);
-        List<CounterfactualResult> cf = runner.counterfactuals(arith.task(), group, models, PARAMS, 2, 5L);
+        List<CounterfactualResult> cf = runner.counterfactuals(jobs(arith.task(), group, 5L), models, PARAMS, 2).stream()
+                .flatMap(List::stream).toList();
 
         assertEquals(3, model.calls.size());
         ScriptedChatModel.Call rerun = model.calls.get(2);
@@ -141,6 +147,31 @@ class TeamRunnerTest {
             // The Thinker's marginal contribution: joint 1 - solo 0.
             assertEquals(1.0, group.get(k).reward() - r.meanReward());
         }
+    }
+
+    @Test
+    void counterfactualRowsAreSeededByTheirOwnJobWhateverTheBatch() {
+        ScriptedChatModel model = arithmeticTeam();
+        TeamRunner runner = new TeamRunner(TeamSpec.thinkReason(), new PromptLibrary(), verifier);
+        Map<String, ChatModel> models = TeamRunner.shared(runner.team(), model);
+        TaskRecord other = new ArithmeticTaskGenerator(12, 3, 1, 9).task(0).task();
+        List<Episode> group = runner.runGroup(arith.task(), models, PARAMS, 2, 5L);
+        TeamRunner.CounterfactualJob a = new TeamRunner.CounterfactualJob(arith.task(), group.get(0), 1L);
+        TeamRunner.CounterfactualJob b = new TeamRunner.CounterfactualJob(other, group.get(1), 2L);
+        runner.counterfactuals(List.of(a, b), models, PARAMS, 2);
+        runner.counterfactuals(List.of(b), models, PARAMS, 2);
+        runner.counterfactuals(List.of(b, a), models, PARAMS, 2);
+
+        assertEquals(5, model.calls.size(), "two group stages, then one call per counterfactual batch");
+        long[] ab = model.calls.get(2).rowSeeds();
+        long[] bAlone = model.calls.get(3).rowSeeds();
+        long[] ba = model.calls.get(4).rowSeeds();
+        assertEquals(4, ab.length);
+        assertArrayEquals(bAlone, java.util.Arrays.copyOfRange(ab, 2, 4), "b's rows after a = b's rows alone");
+        assertArrayEquals(bAlone, java.util.Arrays.copyOfRange(ba, 0, 2), "b's rows first = b's rows alone");
+        assertArrayEquals(java.util.Arrays.copyOfRange(ab, 0, 2), java.util.Arrays.copyOfRange(ba, 2, 4), "a's rows anywhere");
+        assertNotEquals(ab[0], ab[1], "the K samples of a job get different seeds");
+        assertTrue(ScriptedChatModel.user(model.calls.get(2).conversations().get(2)).contains(other.question()), "b's own task");
     }
 
     @Test
@@ -194,7 +225,8 @@ class TeamRunnerTest {
         assertEquals(List.of(1.0, 0.0, 0.0), group.stream().map(Episode::reward).toList());
         assertEquals(List.of("voter", "voter", "voter"), group.get(0).turns().stream().map(AgentTurn::role).toList());
 
-        List<CounterfactualResult> cf = runner.counterfactuals(task, group, Map.of(), PARAMS, 4, 3L);
+        List<CounterfactualResult> cf = runner.counterfactuals(jobs(task, group, 3L), Map.of(), PARAMS, 4).stream()
+                .flatMap(List::stream).toList();
         assertEquals(9, cf.size(), "one per episode and voter");
         assertEquals(1, model.calls.size(), "no model call");
         // Episode 0 without voter 0: 0.5 vs 3 tie -> 0.5 (voter 1 first) -> right; without voter 2: right.
