@@ -39,9 +39,9 @@ public final class CounterfactualApp {
                 .string("model.id", "", "Identifies the base model; weights for another model id are refused. Required.")
                 .string("prompts.dir", "", "Folder of prompt templates (<name>.txt) overriding the built-in ones; empty = built-in.")
                 .string("device", "auto", "DJL device: auto (CUDA when present), cpu, cuda or cuda:N.")
-                .bool("weights.follow", true, "Follow the weights topic; swap between records.")
+                .bool("weights.follow", true, "Follow the weights topic; swap between polls.")
                 .integer("weights.keep.versions", 2, 1, 64, "Weight versions kept per role, to re-run with the trajectory's own version.")
-                .integer("max.poll.records", 8, 1, 10_000, "Trajectories per transaction; keep their work well under transaction.timeout.ms.")
+                .integer("max.poll.records", 8, 1, 10_000, "Trajectories per transaction, re-run in one batched call; keep their work well under transaction.timeout.ms.")
                 .integer("transaction.timeout.ms", 300_000, 1000, 900_000, "Producer transaction timeout."), 1);
     }
 
