@@ -1,5 +1,6 @@
 package dev.ccpo.policy;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -20,7 +21,7 @@ public interface ChatModel extends AutoCloseable {
     default List<Completion> complete(List<List<ChatMessage>> conversations, SamplingParams params, long[] rowSeeds) {
         if (rowSeeds.length != conversations.size())
             throw new IllegalArgumentException(rowSeeds.length + " row seeds for " + conversations.size() + " conversations");
-        List<Completion> out = new java.util.ArrayList<>(conversations.size());
+        List<Completion> out = new ArrayList<>(conversations.size());
         for (int r = 0; r < rowSeeds.length; r++) out.addAll(complete(List.of(conversations.get(r)), params.withSeed(rowSeeds[r])));
         return out;
     }
