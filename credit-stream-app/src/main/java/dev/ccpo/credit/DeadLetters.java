@@ -15,14 +15,14 @@ final class DeadLetters {
     private static final Logger log = LoggerFactory.getLogger(GroupProcessor.class);
     private final CreditSettings s;
     private final CreditCounters counters;
-    private ProcessorContext<Object, Object> ctx;
+    private ProcessorContext<String, CreditOutput> ctx;
 
     DeadLetters(CreditSettings s, CreditCounters counters) {
         this.s = s;
         this.counters = counters;
     }
 
-    void init(ProcessorContext<Object, Object> ctx) { this.ctx = ctx; }
+    void init(ProcessorContext<String, CreditOutput> ctx) { this.ctx = ctx; }
 
     /** The record being processed, with its topic, partition and offset. */
     void record(Record<byte[], byte[]> rec, RecordMetadata md, String reason, String code) {
@@ -30,7 +30,7 @@ final class DeadLetters {
         DeadLetter d = DeadLetterPublisher.of(md.topic(), md.partition(), md.offset(), rec.key(), rec.value(), reason,
                 code, s.applicationId());
         log.warn("dead-lettering {}-{}@{}: {}", md.topic(), md.partition(), md.offset(), reason);
-        ctx.forward(new Record<>(rec.key(), d, rec.timestamp()));
+        ctx.forward(new Record<>(null, new CreditOutput.DeadLettered(rec.key(), d), rec.timestamp()));
     }
 
     /** A buffered record of group g (its offset is no longer known). */
@@ -40,6 +40,6 @@ final class DeadLetters {
         byte[] key = g.getBytes(StandardCharsets.UTF_8);
         log.warn("dead-lettering from {}: {}", topic, reason);
         DeadLetter d = DeadLetterPublisher.of(topic, -1, -1, key, e.raw(), reason, code, s.applicationId());
-        ctx.forward(new Record<>(key, d, ctx.currentStreamTimeMs()));
+        ctx.forward(new Record<>(null, new CreditOutput.DeadLettered(key, d), ctx.currentStreamTimeMs()));
     }
 }

@@ -2,6 +2,7 @@ package dev.ccpo.credit;
 
 import dev.ccpo.avro.RolloutStats;
 import dev.ccpo.credit.CreditMath.History;
+import dev.ccpo.credit.StateSerdes.HistoryKey;
 import dev.ccpo.serde.AvroSerde;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -19,7 +20,7 @@ final class GlobalStatsProcessor implements Processor<String, byte[], Void, Void
     private static final Logger log = LoggerFactory.getLogger(GlobalStatsProcessor.class);
     private final AvroSerde<RolloutStats> serde;
     private final String topic;
-    private KeyValueStore<String, RolloutHistory.Entry> store;
+    private KeyValueStore<HistoryKey, RolloutHistory.Entry> store;
 
     private final String applicationId;
     private boolean foreignLogged;
@@ -54,10 +55,10 @@ final class GlobalStatsProcessor implements Processor<String, byte[], Void, Void
         if (r == null || r.getCreditHistory() == null || r.getClosedThroughMs() == null) return;
         String role = r.getRole();
         log.debug("global store: {} window end {} closedThrough {}", role, r.getWindowEndMs().toEpochMilli(), r.getClosedThroughMs());
-        store.put(RolloutHistory.windowKey(role, r.getWindowEndMs().toEpochMilli()), new RolloutHistory.Entry(r.getClosedThroughMs(),
+        store.put(new HistoryKey(role, r.getWindowEndMs().toEpochMilli()), new RolloutHistory.Entry(r.getClosedThroughMs(),
                 history(r.getCreditHistory()), history(r.getJointHistory()), history(r.getCounterfactualHistory())));
         if (RolloutHistory.watermark(store, role) < r.getClosedThroughMs())
-            store.put(RolloutHistory.watermarkKey(role),
+            store.put(HistoryKey.watermark(role),
                     new RolloutHistory.Entry(r.getClosedThroughMs(), History.EMPTY, History.EMPTY, History.EMPTY));
     }
 

@@ -4,38 +4,34 @@ import dev.ccpo.avro.CounterfactualOutcome;
 import dev.ccpo.avro.Topology;
 import dev.ccpo.avro.Trajectory;
 import dev.ccpo.config.Roles;
+import dev.ccpo.credit.StateSerdes.BufferKey;
 import dev.ccpo.serde.AvroSerde;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The group buffer: the store {@code credit-buffer} (g|T|idx → trajectory bytes, g|C|trajectoryId|agent →
- * counterfactual bytes) is the truth, restored from its changelog; in front of it a bounded in-memory cache
- * of decoded groups, so a record is decoded once when it arrives rather than on every later arrival of its
- * group. A group that is not cached (evicted, or after a restart) is read back from the store and decoded once.
+ * The group buffer: the store {@code credit-buffer} (a {@link StateSerdes.BufferKey} → the record's bytes as read) is
+ * the truth, restored from its changelog; in front of it a bounded in-memory cache of decoded groups, so a record is
+ * decoded once when it arrives rather than on every later arrival of its group. A group that is not cached (evicted,
+ * or after a restart) is read back from the store and decoded once.
  * The cache is only valid for the processor's life between init() calls: Streams re-inits a revived task
  * after restoring its stores, and {@link #init} drops the cache then.
  */
 final class GroupBuffer {
-    static final String SEP = "\u0001";
     /** Groups kept decoded: about a window's worth of held groups in a replay; beyond it, read back from the store. */
     static final int CACHED_GROUPS = 2048;
 
     private final AvroSerde<Trajectory> trajSerde;
     private final AvroSerde<CounterfactualOutcome> cfSerde;
     private final String trajTopic, cfTopic;
-    private KeyValueStore<String, byte[]> store;
+    private KeyValueStore<BufferKey, byte[]> store;
     private final Map<String, Group> cache = new LinkedHashMap<>(256, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Group> e) { return size() > CACHED_GROUPS; }
@@ -48,25 +44,10 @@ final class GroupBuffer {
         this.cfTopic = cfTopic;
     }
 
-    void init(KeyValueStore<String, byte[]> store) {
+    void init(KeyValueStore<BufferKey, byte[]> store) {
         this.store = store;
         cache.clear();
     }
-
-    static String trajKey(String g, int idx) { return g + SEP + "T" + SEP + pad6(idx); }
-
-    /** Counterfactuals are buffered under the trajectory id they name, so one naming another id never takes a slot. */
-    static String cfKey(String g, String trajectoryId, int agent) {
-        return g + SEP + "C" + SEP + trajectoryId + SEP + pad6(agent);
-    }
-
-    /** Zero-padded to 6 digits (as %06d for 0..999999), without String.format's cost on every record. */
-    private static String pad6(int v) {
-        String d = Integer.toString(v);
-        return d.length() >= 6 ? d : "000000".substring(d.length()) + d;
-    }
-
-    static boolean isTrajKey(String g, String key) { return key.startsWith(g + SEP + "T"); }
 
     /** The group as buffered (empty when nothing is). */
     Group get(String g) {
@@ -78,18 +59,18 @@ final class GroupBuffer {
         return grp;
     }
 
-    void put(String g, String key, byte[] raw, Trajectory t) {
+    void put(BufferKey key, byte[] raw, Trajectory t) {
         store.put(key, raw);
-        get(g).add(key, raw, t, null);
+        get(key.groupId()).add(key, raw, t, null);
     }
 
-    void put(String g, String key, byte[] raw, CounterfactualOutcome c) {
+    void put(BufferKey key, byte[] raw, CounterfactualOutcome c) {
         store.put(key, raw);
-        get(g).add(key, raw, null, c);
+        get(key.groupId()).add(key, raw, null, c);
     }
 
     /** Keeps only the given keys of the group (the rest are deleted from the store). */
-    void retain(String g, Group grp, List<String> keep) {
+    void retain(String g, Group grp, List<BufferKey> keep) {
         Group kept = new Group();
         for (var e : grp.entries.entrySet()) {
             if (keep.contains(e.getKey())) kept.add(e.getKey(), e.getValue().raw, e.getValue().traj, e.getValue().cf);
@@ -100,16 +81,16 @@ final class GroupBuffer {
 
     /** Deletes every buffered record of the group. */
     void delete(String g, Group grp) {
-        for (String k : grp.entries.keySet()) store.delete(k);
+        for (BufferKey k : grp.entries.keySet()) store.delete(k);
         cache.remove(g);
     }
 
     private Group load(String g) {
         Group grp = new Group();
-        try (KeyValueIterator<String, byte[]> it = store.prefixScan(g + SEP, new StringSerializer())) {
+        try (KeyValueIterator<BufferKey, byte[]> it = store.prefixScan(g, StateSerdes.BUFFER_PREFIX)) {
             while (it.hasNext()) {
-                KeyValue<String, byte[]> kv = it.next();
-                if (kv.key.startsWith("T", g.length() + 1)) grp.add(kv.key, kv.value, trajSerde.deserialize(trajTopic, kv.value), null);
+                KeyValue<BufferKey, byte[]> kv = it.next();
+                if (kv.key.isTrajectory()) grp.add(kv.key, kv.value, trajSerde.deserialize(trajTopic, kv.value), null);
                 else grp.add(kv.key, kv.value, null, cfSerde.deserialize(cfTopic, kv.value));
             }
         }
@@ -119,19 +100,16 @@ final class GroupBuffer {
     /** One buffered record: its bytes (for the DLQ) and its decoded value. */
     record Entry(byte[] raw, Trajectory traj, CounterfactualOutcome cf) { }
 
-    /** The store's key order (UTF-8 bytes), so iteration and dead letters come in the order a store scan gives. */
-    private static final Comparator<String> STORE_ORDER = (a, b) ->
-            Arrays.compareUnsigned(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
-
     /** What is buffered for one group: trajectories by groupIndex, counterfactuals by the trajectory id they name. */
     static final class Group {
-        final TreeMap<String, Entry> entries = new TreeMap<>(STORE_ORDER);
+        /** In the store's key order, so iteration and dead letters come in the order a store scan gives. */
+        final TreeMap<BufferKey, Entry> entries = new TreeMap<>(BufferKey.ORDER);
         final TreeMap<Integer, Trajectory> trajs = new TreeMap<>();
         final TreeMap<String, TreeMap<Integer, CounterfactualOutcome>> cfsById = new TreeMap<>();
         int size = -1;
         Topology topology;
 
-        private void add(String key, byte[] raw, Trajectory t, CounterfactualOutcome c) {
+        private void add(BufferKey key, byte[] raw, Trajectory t, CounterfactualOutcome c) {
             entries.put(key, new Entry(raw, t, c));
             if (t != null) {
                 trajs.put(t.getGroupIndex(), t);
@@ -144,7 +122,7 @@ final class GroupBuffer {
             }
         }
 
-        boolean has(String key) { return entries.containsKey(key); }
+        boolean has(BufferKey key) { return entries.containsKey(key); }
 
         /** The counterfactuals paired with trajectory idx: those naming its id and its groupIndex, by masked agent. */
         TreeMap<Integer, CounterfactualOutcome> paired(int idx) {

@@ -39,9 +39,9 @@ final class GroupChecks {
 
     private static final String KEY_UNSAFE = "trajectoryId is empty or holds U+0001";
 
-    /** The credit app's stores key records by group and trajectory id joined with GroupBuffer.SEP. */
+    /** The group buffer keys records by group and trajectory id joined with StateSerdes.SEP. */
     private static boolean keyUnsafe(String trajectoryId) {
-        return trajectoryId.isEmpty() || trajectoryId.contains(GroupBuffer.SEP);
+        return trajectoryId.isEmpty() || trajectoryId.indexOf(StateSerdes.SEP) >= 0;
     }
 
     /**

@@ -4,6 +4,7 @@ import dev.ccpo.avro.AgentAdvantage;
 import dev.ccpo.avro.CounterfactualOutcome;
 import dev.ccpo.avro.Trajectory;
 import dev.ccpo.credit.GroupBuffer.Group;
+import dev.ccpo.credit.StateSerdes.BufferKey;
 import dev.ccpo.serde.AvroSerde;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -21,21 +22,19 @@ import java.time.Duration;
  * stats task and holds the group until the stats watermark of its role passes the group's window start
  * (read back from ccpo.rollout-stats through a global store), and emits one AgentAdvantage per
  * (trajectory, agent) normalized with the history as of the last window closed before the group's window.
- * Input is raw bytes so that undecodable records can be dead-lettered here. Output (to the topology's
- * splitter): AgentAdvantage (key groupId), DeadLetter (key bytes), StatsMessage (key role).
+ * Input is raw bytes so that undecodable records can be dead-lettered here. Output: {@link CreditOutput}, one kind
+ * per sink.
  * <p>Determinism: decisions that change a record use stream time; the wall clock only acts when the
  * input stops (grace expiry) or the stats stall (history.max.wait.ms), and both are logged and counted.
  */
-final class GroupProcessor implements Processor<byte[], byte[], Object, Object> {
+final class GroupProcessor implements Processor<byte[], byte[], String, CreditOutput> {
     private static final Logger log = LoggerFactory.getLogger(GroupProcessor.class);
-    static final String SEP = GroupBuffer.SEP;
-
     private final CreditSettings s;
     private final AvroSerde<Trajectory> trajSerde;
     private final AvroSerde<CounterfactualOutcome> cfSerde;
     private final GroupBuffer buffer;   // g|T|idx -> trajectory, g|C|trajectoryId|agent -> counterfactual, decoded once
     private final CreditCounters counters;
-    private ProcessorContext<Object, Object> ctx;
+    private ProcessorContext<String, CreditOutput> ctx;
     private final GroupLedger ledger = new GroupLedger();  // open and done groups
     private final DeadLetters dlq;
     private final GroupRelease release;  // complete groups: signals to the stats task, release queue, advantages
@@ -54,7 +53,7 @@ final class GroupProcessor implements Processor<byte[], byte[], Object, Object> 
     }
 
     @Override
-    public void init(ProcessorContext<Object, Object> context) {
+    public void init(ProcessorContext<String, CreditOutput> context) {
         this.ctx = context;
         buffer.init(context.getStateStore(CreditTopology.BUFFER_STORE));
         ledger.init(context.getStateStore(CreditTopology.OPEN_STORE), context.getStateStore(CreditTopology.DONE_STORE),
@@ -115,7 +114,6 @@ final class GroupProcessor implements Processor<byte[], byte[], Object, Object> 
             return;
         }
         String g;
-        String key;
         Trajectory t = null;
         CounterfactualOutcome c = null;
         try {
@@ -146,15 +144,16 @@ final class GroupProcessor implements Processor<byte[], byte[], Object, Object> 
             dlq.record(rec, md, mismatch, "JoinMismatch");
             return;
         }
-        key = isTraj ? GroupBuffer.trajKey(g, t.getGroupIndex()) : GroupBuffer.cfKey(g, c.getTrajectoryId(), c.getMaskedAgentId());
+        BufferKey key = isTraj ? BufferKey.trajectory(g, t.getGroupIndex())
+                : BufferKey.counterfactual(g, c.getTrajectoryId(), c.getMaskedAgentId());
         if (grp.has(key)) {
             String id = isTraj ? t.getTrajectoryId() : c.getTrajectoryId() + " masked " + c.getMaskedAgentId();
             log.warn("duplicate {} {} in group {} ignored (dead-lettered)", isTraj ? "trajectory" : "counterfactual", id, g);
             dlq.record(rec, md, "duplicate " + id, "Duplicate");
             return;
         }
-        if (isTraj) buffer.put(g, key, rec.value(), t);
-        else buffer.put(g, key, rec.value(), c);
+        if (isTraj) buffer.put(key, rec.value(), t);
+        else buffer.put(key, rec.value(), c);
         ledger.opened(g, rec.timestamp(), ctx.currentSystemTimeMs());
         if (grp.complete()) release.hold(g, grp, true);
     }

@@ -3,6 +3,7 @@ package dev.ccpo.credit;
 import dev.ccpo.avro.AgentAdvantage;
 import dev.ccpo.config.Roles;
 import dev.ccpo.credit.GroupBuffer.Group;
+import dev.ccpo.credit.StateSerdes.BufferKey;
 import dev.ccpo.kafka.RejectedRecordException;
 import dev.ccpo.worker.ValueDomains;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -31,8 +32,8 @@ final class GroupRelease {
     private final DeadLetters dlq;
     private final ReleaseQueue pending = new ReleaseQueue();
     private final RecentGroups recent = new RecentGroups();  // the last 100 groups, for HTTP
-    private ProcessorContext<Object, Object> ctx;
-    private KeyValueStore<String, RolloutHistory.Entry> stats;  // global: ccpo.rollout-stats read back (RolloutHistory)
+    private ProcessorContext<String, CreditOutput> ctx;
+    private KeyValueStore<StateSerdes.HistoryKey, RolloutHistory.Entry> stats;  // global: ccpo.rollout-stats read back (RolloutHistory)
     private int partition;
     // In memory, for wall-clock fallbacks only (never in a record): what the stream and the stats last did.
     private long lastSentWm = Long.MIN_VALUE, lastStreamAdvanceWall;
@@ -47,7 +48,7 @@ final class GroupRelease {
         this.dlq = dlq;
     }
 
-    void init(ProcessorContext<Object, Object> context) {
+    void init(ProcessorContext<String, CreditOutput> context) {
         ctx = context;
         pending.init(context.getStateStore(CreditTopology.PENDING_STORE));
         recent.init(context.getStateStore(CreditTopology.RECENT_STORE));
@@ -64,7 +65,7 @@ final class GroupRelease {
     void maybeSendWatermark(long streamNow, long timestamp) {
         if (lastSentWm == Long.MIN_VALUE || streamNow >= lastSentWm + Math.max(1, s.stats().windowMs() / 10)) {
             lastSentWm = streamNow;
-            ctx.forward(new Record<>("~wm", StatsMessage.watermark(partition, streamNow), timestamp));
+            ctx.forward(new Record<>("~wm", new CreditOutput.Signals(StatsMessage.watermark(partition, streamNow)), timestamp));
         }
     }
 
@@ -75,7 +76,7 @@ final class GroupRelease {
      */
     void hold(String g, Group grp, boolean complete) {
         List<GroupCredit.Episode> eps = grp.episodes();
-        List<String> keep = new ArrayList<>();
+        List<BufferKey> keep = new ArrayList<>();
         for (var e : grp.entries.entrySet()) {
             String why = GroupChecks.leftover(grp, g, e.getValue());
             if (why == null) keep.add(e.getKey());
@@ -94,13 +95,13 @@ final class GroupRelease {
         Stat[] sig = GroupCredit.rawSignals(eps);
         for (Stat x : sig) {
             if (!Double.isFinite(x.mean()) || !Double.isFinite(x.m2())) {  // never folded into the history
-                deadLetterGroup(g, grp, "group " + g + " has non-finite credit signals " + x.encode() + "; not counted, not credited");
+                deadLetterGroup(g, grp, "group " + g + " has non-finite credit signals " + x + "; not counted, not credited");
                 return;
             }
         }
         lastSentWm = Math.max(lastSentWm, now);
-        ctx.forward(new Record<>(role, StatsMessage.signals(partition, now, eventTime, role, sig[0], sig[1], sig[2], g),
-                eventTime));
+        ctx.forward(new Record<>(role, new CreditOutput.Signals(StatsMessage.signals(partition, now, eventTime, role, sig[0],
+                sig[1], sig[2], g)), eventTime));
         if (s.release() == CreditSettings.Release.ON_COMPLETE) {  // no wait: the newest closed history there is
             counters.inc("groups.released-on-complete");
             emit(g, buffer.get(g), complete, role, Long.MAX_VALUE);
@@ -144,11 +145,11 @@ final class GroupRelease {
             if (onTime.test(h)) return true;
             boolean late = tick && stalled
                     && wallNow - heldSinceWall.getOrDefault(h.groupId(), lastStatsProgressWall) > s.stats().maxWaitMs();
-            if (late) timedOut.add(h.key());
+            if (late) timedOut.add(h.groupId());
             return late;
         });
         for (ReleaseQueue.Held h : ready) {
-            if (timedOut.contains(h.key())) {
+            if (timedOut.contains(h.groupId())) {
                 counters.inc("groups.history-timeout");
                 log.warn("group {} (window start {}) not releasable after {} ms and the stats stalled; emitted with the "
                         + "history available", h.groupId(), h.windowStart(), s.stats().maxWaitMs());
@@ -185,7 +186,7 @@ final class GroupRelease {
         Instant eventTime = Instant.ofEpochMilli(GroupCredit.eventTime(eps));
         for (AgentAdvantage a : res.advantages()) {
             a.setCreatedAtMs(eventTime);
-            ctx.forward(new Record<>(g, a, eventTime.toEpochMilli()));
+            ctx.forward(new Record<>(g, new CreditOutput.Advantage(a), eventTime.toEpochMilli()));
         }
         counters.inc(complete ? "groups.complete" : "groups.incomplete");
         for (int i = 0; i < res.advantages().size(); i++) counters.inc("advantages");

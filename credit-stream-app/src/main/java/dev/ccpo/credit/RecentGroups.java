@@ -1,20 +1,17 @@
 package dev.ccpo.credit;
 
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ccpo.avro.AgentAdvantage;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
-import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
-/** Store {@code credit-recent}: zero-padded emission seq → JSON summary of the group, the last RECENT_KEEP only (HTTP). */
+/** Store {@code credit-recent}: emission seq → the group's summary (JSON), the last RECENT_KEEP only (HTTP). */
 final class RecentGroups {
     static final int RECENT_KEEP = 100;
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private KeyValueStore<String, String> store;
+    private KeyValueStore<Long, Summary> store;
     private long recentSeq;
 
     /** One group as /groups/recent shows it. */
@@ -34,25 +31,25 @@ final class RecentGroups {
         }
     }
 
-    void init(KeyValueStore<String, String> store) {
+    void init(KeyValueStore<Long, Summary> store) {
         this.store = store;
-        try (KeyValueIterator<String, String> it = store.reverseAll()) {
-            recentSeq = it.hasNext() ? Long.parseLong(it.next().key) + 1 : 0;  // continue after a restore
+        try (KeyValueIterator<Long, Summary> it = store.reverseAll()) {
+            recentSeq = it.hasNext() ? it.next().key + 1 : 0;  // continue after a restore
         }
     }
 
     void record(String g, boolean complete, List<AgentAdvantage> advs) {
         long seq = recentSeq++;
-        store.put(StatsProcessor.pad(seq), json(g, complete, advs));
-        long old = seq - RECENT_KEEP;
-        store.delete(old >= 0 ? StatsProcessor.pad(old) : String.format("%019d", old));  // the same keys as ever
+        store.put(seq, summary(g, complete, advs));
+        if (seq >= RECENT_KEEP) store.delete(seq - RECENT_KEEP);
     }
 
+    static Summary summary(String g, boolean complete, List<AgentAdvantage> advs) {
+        return new Summary(g, complete, advs.stream().map(Advantage::of).toList());
+    }
+
+    /** The summary as the store holds it and /groups/recent shows it. */
     static String json(String g, boolean complete, List<AgentAdvantage> advs) {
-        try {
-            return JSON.writeValueAsString(new Summary(g, complete, advs.stream().map(Advantage::of).toList()));
-        } catch (JsonProcessingException e) {
-            throw new UncheckedIOException(e);
-        }
+        return new String(StateSerdes.RECENT_GROUP.serializer().serialize(null, summary(g, complete, advs)), StandardCharsets.UTF_8);
     }
 }

@@ -1,49 +1,53 @@
 package dev.ccpo.credit;
 
+import dev.ccpo.credit.StateSerdes.Hold;
+import dev.ccpo.credit.StateSerdes.TimeKey;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import java.util.TreeMap;
 import java.util.function.Predicate;
 
 /**
- * The release queue of held groups, store {@code credit-pending}: releaseAt|groupId → complete|role|windowStart,
- * in key order = (releaseAt, groupId). Groups leave strictly in that order. The store is the truth (changelogged);
- * a mirror in memory, read from it at init, is what the queue walks, so a record that releases nothing costs no
- * store scan (a scan of the in-memory store copies the keys it covers).
+ * The release queue of held groups, store {@code credit-pending}: (releaseAt, groupId) → {@link Hold}, in key order.
+ * Groups leave strictly in that order. The store is the truth (changelogged); a mirror in memory, read from it at
+ * init, is what the queue walks, so a record that releases nothing costs no store scan (a scan of the in-memory
+ * store copies the keys it covers).
  */
 final class ReleaseQueue {
     /** One held group: when it may leave, and with which history (role's history as of windowStart). */
-    record Held(String key, long releaseAt, String groupId, boolean complete, String role, long windowStart) { }
+    record Held(long releaseAt, String groupId, boolean complete, String role, long windowStart) {
+        TimeKey key() { return new TimeKey(releaseAt, groupId); }
+    }
 
-    /** The store's key order (UTF-8 bytes). */
-    private static final java.util.Comparator<String> STORE_ORDER = (a, b) ->
-            Arrays.compareUnsigned(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
+    /** The store's key order (that of the keys' bytes). */
+    private static final Comparator<TimeKey> ORDER = Comparator.comparingLong(TimeKey::timeMs)
+            .thenComparing(TimeKey::id, StateSerdes::compareUtf8);
 
-    private KeyValueStore<String, String> store;
-    private final TreeMap<String, Held> queue = new TreeMap<>(STORE_ORDER);
+    private KeyValueStore<TimeKey, Hold> store;
+    private final TreeMap<TimeKey, Held> queue = new TreeMap<>(ORDER);
 
-    void init(KeyValueStore<String, String> store) {
+    void init(KeyValueStore<TimeKey, Hold> store) {
         this.store = store;
         queue.clear();
-        try (KeyValueIterator<String, String> it = store.all()) {
+        try (KeyValueIterator<TimeKey, Hold> it = store.all()) {
             while (it.hasNext()) {
-                Held h = parse(it.next());
-                queue.put(h.key(), h);
+                KeyValue<TimeKey, Hold> kv = it.next();
+                queue.put(kv.key, held(kv.key, kv.value));
             }
         }
     }
 
     void add(long releaseAt, String g, boolean complete, String role, long windowStart) {
-        String key = StatsProcessor.pad(releaseAt) + "|" + g, value = (complete ? "1" : "0") + "|" + role + "|" + windowStart;
-        store.put(key, value);
-        queue.put(key, parse(KeyValue.pair(key, value)));
+        TimeKey key = new TimeKey(releaseAt, g);
+        Hold hold = new Hold(complete, role, windowStart);
+        store.put(key, hold);
+        queue.put(key, held(key, hold));
     }
 
     /** True when the queue is empty or its head cannot leave by {@code canLeave}. */
@@ -67,10 +71,7 @@ final class ReleaseQueue {
         return ready;
     }
 
-    private static Held parse(KeyValue<String, String> kv) {
-        int bar = kv.key.indexOf('|');
-        String[] v = kv.value.split("\\|");
-        return new Held(kv.key, Long.parseLong(kv.key.substring(0, bar)), kv.key.substring(bar + 1), v[0].equals("1"), v[1],
-                Long.parseLong(v[2]));
+    private static Held held(TimeKey key, Hold h) {
+        return new Held(key.timeMs(), key.id(), h.complete(), h.role(), h.windowStart());
     }
 }

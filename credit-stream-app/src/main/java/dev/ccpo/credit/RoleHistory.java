@@ -7,7 +7,7 @@ import java.util.List;
 
 /**
  * Global history of one role's three signals (credit, joint, counterfactual) over closed windows,
- * folded in window order. Pure and immutable; encoded as a string in the stats state store.
+ * folded in window order. Pure and immutable; kept in the stats store {@code credit-stats-history} (StateSerdes).
  * <ul>
  *   <li>ema: per signal mu' = b mu + (1-b) m_w, var' = b var + (1-b) v_w (the reference form, no between-window term) with
  *       b = history.decay^(groups in the window / history.batch.groups); the first non-empty window initializes.</li>
@@ -42,28 +42,5 @@ record RoleHistory(History[] ema, List<Stat[]> windows) {
             h[i] = new History(s.count(), s.mean(), s.variance());
         }
         return h;
-    }
-
-    String encode() {
-        StringBuilder sb = new StringBuilder();
-        for (History h : ema) sb.append(h.count()).append(',').append(h.mean()).append(',').append(h.variance()).append('/');
-        for (Stat[] w : windows) sb.append(';').append(w[0].encode()).append('/').append(w[1].encode()).append('/').append(w[2].encode());
-        return sb.toString();
-    }
-
-    static RoleHistory decode(String s) {
-        String[] parts = s.split(";");
-        String[] e = parts[0].split("/");
-        History[] h = new History[3];
-        for (int i = 0; i < 3; i++) {
-            String[] p = e[i].split(",");
-            h[i] = new History(Long.parseLong(p[0]), Double.parseDouble(p[1]), Double.parseDouble(p[2]));
-        }
-        List<Stat[]> l = new ArrayList<>();
-        for (int j = 1; j < parts.length; j++) {
-            String[] w = parts[j].split("/");
-            l.add(new Stat[]{Stat.decode(w[0]), Stat.decode(w[1]), Stat.decode(w[2])});
-        }
-        return new RoleHistory(h, List.copyOf(l));
     }
 }

@@ -27,10 +27,7 @@ public record Stat(long count, double mean, double m2) {
     /** Population variance m2 / count (0 when empty). */
     public double variance() { return count == 0 ? 0 : m2 / count; }
 
-    String encode() { return count + "," + mean + "," + m2; }
-
-    static Stat decode(String s) {
-        String[] p = s.split(",");
-        return new Stat(Long.parseLong(p[0]), Double.parseDouble(p[1]), Double.parseDouble(p[2]));
-    }
+    /** count,mean,m2 (for logs and dead-letter reasons). */
+    @Override
+    public String toString() { return count + "," + mean + "," + m2; }
 }

@@ -2,6 +2,7 @@ package dev.ccpo.credit;
 
 import dev.ccpo.avro.Moments;
 import dev.ccpo.avro.RolloutStats;
+import dev.ccpo.credit.StateSerdes.WindowKey;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -26,9 +27,9 @@ import java.util.TreeMap;
  * and role, closed in window order once the minimum over all input partitions of their watermarks passes
  * windowEnd + grace; each close folds the window into the role's history and publishes RolloutStats
  * (key role) with the window's moments, the history after it and closedThroughMs.
- * <p>Store keys: {@code p|partition} -> watermark; {@code g|windowStart|role|groupId} -> a group's moments
- * (merged at close in groupId order, so the result does not depend on arrival order);
- * {@code c} -> closedThrough; {@code h|role} -> RoleHistory.
+ * <p>Stores: {@code credit-stats-progress} partition → its watermark, and {@link #CLOSED_THROUGH} → the end of the
+ * last closed window; {@code credit-stats-windows} (windowStart, role, groupId) → a group's moments (merged at close
+ * in groupId order, so the result does not depend on arrival order); {@code credit-stats-history} role → RoleHistory.
  */
 final class StatsProcessor implements Processor<String, byte[], String, RolloutStats> {
     private static final Logger log = LoggerFactory.getLogger(StatsProcessor.class);
@@ -44,7 +45,11 @@ final class StatsProcessor implements Processor<String, byte[], String, RolloutS
     private final CreditSettings.Stats st;
     private final CreditCounters counters;
     private ProcessorContext<String, RolloutStats> ctx;
-    private KeyValueStore<String, String> store;
+    /** The progress store's key of the end of the last closed window (partitions are keys 0..n-1). */
+    static final int CLOSED_THROUGH = -1;
+    private KeyValueStore<Integer, Long> progress;
+    private KeyValueStore<WindowKey, Stat[]> windows;
+    private KeyValueStore<String, RoleHistory> histories;
     /** Wall clock of each partition's last watermark advance: only for the idle fallback, never in records. */
     private long[] lastAdvanceWall;
     private boolean idleLogged;
@@ -61,15 +66,12 @@ final class StatsProcessor implements Processor<String, byte[], String, RolloutS
     @Override
     public void init(ProcessorContext<String, RolloutStats> context) {
         ctx = context;
-        store = context.getStateStore(CreditTopology.STATS_STORE);
+        progress = context.getStateStore(CreditTopology.STATS_PROGRESS_STORE);
+        windows = context.getStateStore(CreditTopology.STATS_WINDOWS_STORE);
+        histories = context.getStateStore(CreditTopology.STATS_HISTORY_STORE);
         lastAdvanceWall = new long[st.inputPartitions()];
         java.util.Arrays.fill(lastAdvanceWall, context.currentSystemTimeMs());
         context.schedule(Duration.ofMillis(s.punctuateMs()), PunctuationType.WALL_CLOCK_TIME, this::closeWindows);
-    }
-
-    static String pad(long v) {
-        String d = Long.toString(Math.max(0, v));
-        return "0".repeat(19 - d.length()) + d;
     }
 
     @Override
@@ -90,11 +92,10 @@ final class StatsProcessor implements Processor<String, byte[], String, RolloutS
                     st.inputPartitions());
             return;
         }
-        String pk = "p|" + m.partition();
-        if (log.isDebugEnabled() && store.get(pk) == null) log.debug("first stats message from partition {}: {}", m.partition(), m);
-        String old = store.get(pk);
-        if (old == null || Long.parseLong(old) < m.watermarkMs()) {
-            store.put(pk, Long.toString(m.watermarkMs()));
+        Long old = progress.get(m.partition());
+        if (old == null) log.debug("first stats message from partition {}: {}", m.partition(), m);
+        if (old == null || old < m.watermarkMs()) {
+            progress.put(m.partition(), m.watermarkMs());
             lastAdvanceWall[m.partition()] = ctx.currentSystemTimeMs();
         }
         if (m.kind() == 'S') addSignals(m);
@@ -116,7 +117,7 @@ final class StatsProcessor implements Processor<String, byte[], String, RolloutS
     private void addSignals(StatsMessage m) {
         if (!finite(new Stat[]{m.credit(), m.joint(), m.counterfactual()})) {  // the group processor dead-letters these first
             counters.inc("stats.non-finite");
-            log.error("group {} sent non-finite signals {}; not counted in the stats", m.groupId(), m.credit().encode());
+            log.error("group {} sent non-finite signals {}; not counted in the stats", m.groupId(), m.credit());
             return;
         }
         long ws = countingWindow(m), end = ws + st.windowMs();
@@ -134,19 +135,18 @@ final class StatsProcessor implements Processor<String, byte[], String, RolloutS
                     m.groupId(), ws, end, closed, closed + st.windowMs());
             ws = closed;
         }
-        store.put("g|" + pad(ws) + "|" + m.role() + "|" + m.groupId(),
-                m.credit().encode() + "/" + m.joint().encode() + "/" + m.counterfactual().encode());
-        if (store.get("h|" + m.role()) == null) {
+        windows.put(new WindowKey(ws, m.role(), m.groupId()), new Stat[]{m.credit(), m.joint(), m.counterfactual()});
+        if (histories.get(m.role()) == null) {
             // A new role: tell its readers at once how far the (empty) history is closed.
-            store.put("h|" + m.role(), RoleHistory.EMPTY.encode());
+            histories.put(m.role(), RoleHistory.EMPTY);
             if (closed >= 0) publish(m.role(), closed - st.windowMs(), new Stat[]{Stat.EMPTY, Stat.EMPTY, Stat.EMPTY},
                     RoleHistory.EMPTY, closed);
         }
     }
 
     private long closedThrough() {
-        String c = store.get("c");
-        return c == null ? Long.MIN_VALUE : Long.parseLong(c);
+        Long c = progress.get(CLOSED_THROUGH);
+        return c == null ? Long.MIN_VALUE : c;
     }
 
     /**
@@ -157,8 +157,8 @@ final class StatsProcessor implements Processor<String, byte[], String, RolloutS
         long[] wm = new long[st.inputPartitions()];
         long max = Long.MIN_VALUE;
         for (int p = 0; p < wm.length; p++) {
-            String v = store.get("p|" + p);
-            wm[p] = v == null ? Long.MIN_VALUE : Long.parseLong(v);
+            Long v = progress.get(p);
+            wm[p] = v == null ? Long.MIN_VALUE : v;
             max = Math.max(max, wm[p]);
         }
         long min = Long.MAX_VALUE, strictMin = Long.MAX_VALUE;
@@ -181,56 +181,56 @@ final class StatsProcessor implements Processor<String, byte[], String, RolloutS
         }
         log.debug("closing windows up to {} (watermarks {})", closeTo, java.util.Arrays.toString(wm));
         close(closeTo);
-        store.put("c", Long.toString(closeTo));
+        progress.put(CLOSED_THROUGH, closeTo);
     }
 
     /** Closes every buffered window ending at or before closeTo, in window order, and publishes per role. */
     private void close(long closeTo) {
         // windowStart -> role -> {credit, joint, cf}, merged in key (= groupId) order; and the number of groups.
-        TreeMap<Long, TreeMap<String, Stat[]>> windows = new TreeMap<>();
-        Map<String, Long> groups = new java.util.HashMap<>();
-        List<String> done = new ArrayList<>();
+        TreeMap<Long, TreeMap<String, Stat[]>> closing = new TreeMap<>();
+        Map<String, Long> groups = new java.util.HashMap<>();  // "windowStart|role" -> groups in it
+        List<WindowKey> done = new ArrayList<>();
         if (closeTo - st.windowMs() >= 0) {
-            try (KeyValueIterator<String, String> it = store.range("g|", "g|" + pad(closeTo - st.windowMs()) + "|\uffff")) {
+            // Every window starting at or before closeTo - windowMs: keys up to the first possible key of the next start.
+            try (KeyValueIterator<WindowKey, Stat[]> it = windows.range(new WindowKey(Long.MIN_VALUE, "", ""),
+                    new WindowKey(closeTo - st.windowMs() + 1, "", ""))) {
                 while (it.hasNext()) {
-                    KeyValue<String, String> kv = it.next();
-                    String[] k = kv.key.split("\\|", 4);
-                    String[] v = kv.value.split("/");
-                    Stat[] acc = windows.computeIfAbsent(Long.parseLong(k[1]), x -> new TreeMap<>())
-                            .computeIfAbsent(k[2], x -> new Stat[]{Stat.EMPTY, Stat.EMPTY, Stat.EMPTY});
-                    for (int i = 0; i < 3; i++) acc[i] = acc[i].merge(Stat.decode(v[i]));
-                    groups.merge(Long.parseLong(k[1]) + "|" + k[2], 1L, Long::sum);
+                    KeyValue<WindowKey, Stat[]> kv = it.next();
+                    Stat[] acc = closing.computeIfAbsent(kv.key.windowStart(), x -> new TreeMap<>())
+                            .computeIfAbsent(kv.key.role(), x -> new Stat[]{Stat.EMPTY, Stat.EMPTY, Stat.EMPTY});
+                    for (int i = 0; i < 3; i++) acc[i] = acc[i].merge(kv.value[i]);
+                    groups.merge(kv.key.windowStart() + "|" + kv.key.role(), 1L, Long::sum);
                     done.add(kv.key);
                 }
             }
         }
-        for (String k : done) store.delete(k);
-        TreeMap<String, String> roles = new TreeMap<>();
-        try (KeyValueIterator<String, String> it = store.range("h|", "h|\uffff")) {
-            while (it.hasNext()) { KeyValue<String, String> kv = it.next(); roles.put(kv.key.substring(2), kv.value); }
+        for (WindowKey k : done) windows.delete(k);
+        TreeMap<String, RoleHistory> roles = new TreeMap<>();
+        try (KeyValueIterator<String, RoleHistory> it = histories.all()) {
+            while (it.hasNext()) { KeyValue<String, RoleHistory> kv = it.next(); roles.put(kv.key, kv.value); }
         }
-        for (Map.Entry<String, String> r : roles.entrySet()) {
-            RoleHistory h = RoleHistory.decode(r.getValue());
+        for (Map.Entry<String, RoleHistory> r : roles.entrySet()) {
+            RoleHistory h = r.getValue();
             List<Long> mine = new ArrayList<>();
-            for (var w : windows.entrySet()) if (w.getValue().containsKey(r.getKey())) mine.add(w.getKey());
+            for (var w : closing.entrySet()) if (w.getValue().containsKey(r.getKey())) mine.add(w.getKey());
             if (mine.isEmpty()) {  // heartbeat: the watermark passed, nothing new for this role
                 publish(r.getKey(), closeTo - st.windowMs(), new Stat[]{Stat.EMPTY, Stat.EMPTY, Stat.EMPTY}, h, closeTo);
             }
             for (int i = 0; i < mine.size(); i++) {
                 long ws = mine.get(i);
-                Stat[] w = windows.get(ws).get(r.getKey());
+                Stat[] w = closing.get(ws).get(r.getKey());
                 RoleHistory next = h.fold(w, st.history(), s.windowDecay(groups.get(ws + "|" + r.getKey())), st.historyWindows());
                 if (finite(w) && finite(next.current(st.history()))) {
                     h = next;
                 } else {  // the history never folds or becomes a non-finite value: keep the old one, say so
                     counters.inc("stats.non-finite");
                     log.error("window [{}, {}) of role {} has moments {} that would make the history non-finite; not folded, "
-                            + "the history stays as it was", ws, ws + st.windowMs(), r.getKey(), w[0].encode());
+                            + "the history stays as it was", ws, ws + st.windowMs(), r.getKey(), w[0]);
                     w = new Stat[]{Stat.EMPTY, Stat.EMPTY, Stat.EMPTY};
                 }
                 publish(r.getKey(), ws, w, h, i == mine.size() - 1 ? closeTo : ws + st.windowMs());
             }
-            store.put("h|" + r.getKey(), h.encode());
+            histories.put(r.getKey(), h);
         }
     }
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.ccpo.credit.StateSerdes.HistoryKey;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.streams.KafkaStreams;
@@ -70,8 +71,8 @@ final class StatsServer {
         return 10;
     }
 
-    private <V> ReadOnlyKeyValueStore<String, V> store(String name) {
-        return streams.store(StoreQueryParameters.fromNameAndType(name, QueryableStoreTypes.<String, V>keyValueStore()));
+    private <K, V> ReadOnlyKeyValueStore<K, V> store(String name) {
+        return streams.store(StoreQueryParameters.fromNameAndType(name, QueryableStoreTypes.<K, V>keyValueStore()));
     }
 
     private ObjectNode stats() {
@@ -79,16 +80,16 @@ final class StatsServer {
         root.put("state", streams.state().toString());
         // Per role: stats watermark and the history after each of the latest closed windows (global store).
         ObjectNode roles = root.putObject("roles");
-        ReadOnlyKeyValueStore<String, RolloutHistory.Entry> h = store(CreditTopology.GLOBAL_STATS_STORE);
-        try (KeyValueIterator<String, RolloutHistory.Entry> it = h.reverseAll()) {
+        ReadOnlyKeyValueStore<HistoryKey, RolloutHistory.Entry> h = store(CreditTopology.GLOBAL_STATS_STORE);
+        try (KeyValueIterator<HistoryKey, RolloutHistory.Entry> it = h.reverseAll()) {
             while (it.hasNext()) {
-                KeyValue<String, RolloutHistory.Entry> kv = it.next();
-                String[] k = kv.key.split("\\|");
-                ObjectNode r = roles.has(k[1]) ? (ObjectNode) roles.get(k[1]) : roles.putObject(k[1]);
-                if (k[0].equals("w")) { r.put("closedThroughMs", kv.value.closedThroughMs()); continue; }
+                KeyValue<HistoryKey, RolloutHistory.Entry> kv = it.next();
+                String role = kv.key.role();
+                ObjectNode r = roles.has(role) ? (ObjectNode) roles.get(role) : roles.putObject(role);
+                if (kv.key.isWatermark()) { r.put("closedThroughMs", kv.value.closedThroughMs()); continue; }
                 ArrayNode w = r.has("windows") ? (ArrayNode) r.get("windows") : r.putArray("windows");
                 if (w.size() >= 10) continue;
-                ObjectNode e = w.addObject().put("windowEndMs", Long.parseLong(k[2]));
+                ObjectNode e = w.addObject().put("windowEndMs", kv.key.windowEndMs());
                 CreditMath.History[] p = kv.value.histories();
                 String[] names = {"credit", "joint", "counterfactual"};
                 for (int i = 0; i < 3; i++) {
@@ -105,9 +106,9 @@ final class StatsServer {
     private ObjectNode recent(int limit) throws IOException {
         ObjectNode root = JSON.createObjectNode();
         ArrayNode groups = root.putArray("groups");
-        ReadOnlyKeyValueStore<String, String> r = store(CreditTopology.RECENT_STORE);
-        try (KeyValueIterator<String, String> it = r.reverseAll()) {
-            for (int i = 0; i < limit && it.hasNext(); i++) groups.add(JSON.readTree(it.next().value));
+        ReadOnlyKeyValueStore<Long, RecentGroups.Summary> r = store(CreditTopology.RECENT_STORE);
+        try (KeyValueIterator<Long, RecentGroups.Summary> it = r.reverseAll()) {
+            for (int i = 0; i < limit && it.hasNext(); i++) groups.add(JSON.valueToTree(it.next().value));
         }
         return root;
     }
