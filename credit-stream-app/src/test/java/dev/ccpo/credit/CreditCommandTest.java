@@ -79,12 +79,12 @@ class CreditCommandTest {
     @Test
     void errorsNameTheField() throws Exception {
         int[] errors = new int[1];
-        List<JsonNode> out = run(settings(), errors,
-                "{\"topology\":\"THINK_REASON\",\"joint\":[1,\"x\"],\"counterfactual\":[0,0]}",
-                "{\"topology\":\"THINK_REASON\",\"joint\":[1],\"counterfactual\":[0],\"mode\":\"bonus\"}",
-                "{\"topology\":\"THINK_REASON\",\"joint\":[1],\"counterfactual\":[0],\"histroy\":{}}",
-                "{\"topology\":\"THINK_REASON\",\"joint\":[1],\"counterfactual\":[0],\"history\":{\"joint\":{\"count\":3,\"mean\":0,\"variance\":-1}}}",
-                "[1,2]");
+        List<JsonNode> out = run(settings(), errors, """
+                {"topology":"THINK_REASON","joint":[1,"x"],"counterfactual":[0,0]}
+                {"topology":"THINK_REASON","joint":[1],"counterfactual":[0],"mode":"bonus"}
+                {"topology":"THINK_REASON","joint":[1],"counterfactual":[0],"histroy":{}}
+                {"topology":"THINK_REASON","joint":[1],"counterfactual":[0],"history":{"joint":{"count":3,"mean":0,"variance":-1}}}
+                [1,2]""".lines().toArray(String[]::new));
         assertEquals(5, errors[0]);
         assertEquals("joint[1]: expected a finite number, got \"x\"", out.get(0).get("error").asText());
         assertEquals("credit.mode: expected ccpo, ccpo-bonus or shared, got bonus", out.get(1).get("error").asText());

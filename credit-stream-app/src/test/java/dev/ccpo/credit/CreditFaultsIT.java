@@ -43,10 +43,8 @@ class CreditFaultsIT {
     @Test
     void killedMidStreamAndRestartedPublishesWhatACleanRunPublishes() throws Exception {
         try (LocalCluster cluster = LocalCluster.start()) {
-            RecordSerdes serdes = new RecordSerdes(new HttpSchemaRegistryClient(cluster.registryUrl(), ""));
-            for (String t : List.of("adv-killed", "adv-clean", "stats-killed", "stats-clean")) cluster.createTopic(t, 4, Map.of());
+            RecordSerdes serdes = firstHalf(cluster, "killed");
             int total = 2 * GROUPS_PER_HALF * G * 2;
-            produce(cluster, serdes, 0, GROUPS_PER_HALF, false);
 
             Path state = Files.createTempDirectory("credit-state-killed-");
             List<String> killedArgs = args(cluster, "ccpo-credit-killed", "adv-killed", "stats-killed", state);
@@ -75,10 +73,8 @@ class CreditFaultsIT {
     @Test
     void brokerRestartedUnderLoadLosesAndDuplicatesNothing() throws Exception {
         try (LocalCluster cluster = LocalCluster.start()) {
-            RecordSerdes serdes = new RecordSerdes(new HttpSchemaRegistryClient(cluster.registryUrl(), ""));
-            for (String t : List.of("adv-restart", "adv-clean", "stats-restart", "stats-clean")) cluster.createTopic(t, 4, Map.of());
+            RecordSerdes serdes = firstHalf(cluster, "restart");
             int total = 2 * GROUPS_PER_HALF * G * 2;
-            produce(cluster, serdes, 0, GROUPS_PER_HALF, false);
             Process app = start(args(cluster, "ccpo-credit-restart", "adv-restart", "stats-restart",
                     Files.createTempDirectory("credit-state-restart-")), "broker-restart");
             List<ConsumerRecord<byte[], byte[]>> restarted;
@@ -99,6 +95,14 @@ class CreditFaultsIT {
             assertEquals(total, restarted.size(), "every advantage exactly once across the broker restart");
             assertEquals(byTrajectoryAndRole(serdes, "adv-clean", reference), byTrajectoryAndRole(serdes, "adv-restart", restarted));
         }
+    }
+
+    /** The output topics of run {@code name} and of the clean run, and the first half of the input. */
+    private static RecordSerdes firstHalf(LocalCluster cluster, String name) throws Exception {
+        RecordSerdes serdes = new RecordSerdes(new HttpSchemaRegistryClient(cluster.registryUrl(), ""));
+        for (String t : List.of("adv-" + name, "adv-clean", "stats-" + name, "stats-clean")) cluster.createTopic(t, 4, Map.of());
+        produce(cluster, serdes, 0, GROUPS_PER_HALF, false);
+        return serdes;
     }
 
     /** The advantages of a fresh application id over the whole input. */

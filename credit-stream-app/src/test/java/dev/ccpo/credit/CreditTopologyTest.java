@@ -11,7 +11,6 @@ import dev.ccpo.serde.RecordSerdes;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
@@ -22,7 +21,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Properties;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -65,12 +63,7 @@ class CreditTopologyTest {
     void start(CreditMode mode) { start(Fixtures.settings(mode)); }
 
     void start(CreditSettings s) {
-        Properties p = new Properties();
-        p.put(StreamsConfig.APPLICATION_ID_CONFIG, s.applicationId());
-        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        driver = new TopologyTestDriver(CreditTopology.build(s, serdes.trajectory(), serdes.counterfactual(),
-                serdes.advantage(), serdes.deadLetter(), serdes.rolloutStats(), counters), p);
+        driver = Harness.driver(s, stateDir, serdes, counters);
         stats = driver.createOutputTopic(s.statsTopic(), new StringDeserializer(), serdes.rolloutStats().deserializer());
         // Record timestamps drive stream time (watermarks): 0 unless a test gives one (never the wall clock).
         traj = driver.createInputTopic(s.trajectoriesTopic(), new StringSerializer(), serdes.trajectory().serializer(),
@@ -335,9 +328,7 @@ class CreditTopologyTest {
         assertEquals(6, l.size());
         assertTrue(l.stream().noneMatch(AgentAdvantage::getGroupComplete));
         assertTrue(l.stream().allMatch(a -> a.getGroupRecordCount() == 6));
-        DeadLetter d = dlq.readValue();
-        assertEquals("Incomplete", d.getErrorClass());
-        assertTrue(d.getReason().contains("unseen trajectory 3"), d.getReason());
+        assertDeadLetter("Incomplete", "unseen trajectory 3");
         assertEquals(1, counters.get("groups.expired"));
     }
 
@@ -351,9 +342,7 @@ class CreditTopologyTest {
         assertEquals("ccpo.trajectories", d.getSourceTopic());
         assertArrayEquals(poison, d.getValue().array());
         traj.pipeInput("gn", Fixtures.thinkReason("gn", 0, 1, Double.NaN, 1000));
-        DeadLetter n = dlq.readValue();
-        assertEquals("Invalid", n.getErrorClass());
-        assertTrue(n.getReason().contains("reward NaN outside the reward domain [0.0, 1.0]"), n.getReason());
+        assertDeadLetter("Invalid", "reward NaN outside the reward domain [0.0, 1.0]");
         // mismatched groupSize within a group
         traj.pipeInput("gm", Fixtures.thinkReason("gm", 0, 4, 1, 1000));
         traj.pipeInput("gm", Fixtures.thinkReason("gm", 1, 3, 1, 1000));
@@ -435,10 +424,7 @@ class CreditTopologyTest {
         CounterfactualOutcome late = Fixtures.solo(g, 0, 2, 1.0, 1000);
         late.setTrajectoryId("gf/1");
         cfs.pipeInput(g, late, 1000);
-        DeadLetter mismatch = dlq.readValue();
-        assertEquals("JoinMismatch", mismatch.getErrorClass());
-        assertTrue(mismatch.getReason().contains("counterfactual names trajectory gf/1 at groupIndex 0 but group gf holds trajectory gf/0 at groupIndex 0"),
-                mismatch.getReason());
+        assertDeadLetter("JoinMismatch", "counterfactual names trajectory gf/1 at groupIndex 0 but group gf holds trajectory gf/0 at groupIndex 0");
         // the genuine ones are not "duplicates"
         cfs.pipeInput(g, Fixtures.solo(g, 0, 2, 0.0, 1000), 1000);
         traj.pipeInput(g, Fixtures.thinkReason(g, 1, 2, 0.0, 1001), 1001);
@@ -448,9 +434,7 @@ class CreditTopologyTest {
         assertEquals(4, l.size());
         assertEquals(0.0, find(l, 0, 0).getCounterfactualReward(), "the genuine counterfactual (solo 0), not the foreign one (1)");
         assertEquals(1.0, find(l, 0, 0).getMarginalContribution());
-        DeadLetter foreign = dlq.readValue();
-        assertEquals("Incomplete", foreign.getErrorClass());
-        assertTrue(foreign.getReason().contains("(elsewhere/0) of group gf after grace: no trajectory of the group has that id"), foreign.getReason());
+        assertDeadLetter("Incomplete", "(elsewhere/0) of group gf after grace: no trajectory of the group has that id");
         assertTrue(dlq.isEmpty());
         assertEquals(0, counters.get("dlq.Duplicate"));
     }
@@ -464,9 +448,7 @@ class CreditTopologyTest {
         Trajectory twin = Fixtures.thinkReason(g, 1, 2, 0.0, 1000);
         twin.setTrajectoryId("gd/0");
         traj.pipeInput(g, twin, 1000);
-        DeadLetter d = dlq.readValue();
-        assertEquals("JoinMismatch", d.getErrorClass());
-        assertTrue(d.getReason().contains("trajectory id gd/0 at groupIndex 1 is already in group gd at groupIndex 0"), d.getReason());
+        assertDeadLetter("JoinMismatch", "trajectory id gd/0 at groupIndex 1 is already in group gd at groupIndex 0");
         Trajectory squatter = Fixtures.thinkReason(g, 0, 2, 0.0, 1000);
         squatter.setTrajectoryId("gd/9");
         traj.pipeInput(g, squatter, 1000);
@@ -477,5 +459,12 @@ class CreditTopologyTest {
         release();
         assertEquals(4, out.readValuesToList().size(), "the group is credited with its genuine trajectories");
         assertTrue(dlq.isEmpty());
+    }
+
+    /** The next dead letter has this error class and a reason containing this text. */
+    private void assertDeadLetter(String errorClass, String reasonPart) {
+        DeadLetter d = dlq.readValue();
+        assertEquals(errorClass, d.getErrorClass(), d.getReason());
+        assertTrue(d.getReason().contains(reasonPart), d.getReason());
     }
 }

@@ -32,12 +32,7 @@ final class Harness implements AutoCloseable {
     final TestOutputTopic<String, RolloutStats> stats;
 
     Harness(CreditSettings s, Path stateDir) {
-        Properties p = new Properties();
-        p.put(StreamsConfig.APPLICATION_ID_CONFIG, s.applicationId());
-        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        driver = new TopologyTestDriver(CreditTopology.build(s, serdes.trajectory(), serdes.counterfactual(),
-                serdes.advantage(), serdes.deadLetter(), serdes.rolloutStats(), counters), p);
+        driver = driver(s, stateDir, serdes, counters);
         traj = driver.createInputTopic(s.trajectoriesTopic(), new StringSerializer(), serdes.trajectory().serializer(),
                 Instant.EPOCH, Duration.ZERO);
         cfs = driver.createInputTopic(s.counterfactualsTopic(), new StringSerializer(), serdes.counterfactual().serializer(),
@@ -84,4 +79,14 @@ final class Harness implements AutoCloseable {
 
     @Override
     public void close() { driver.close(); }
+
+    /** The credit topology of these settings in a test driver (state under stateDir). */
+    static TopologyTestDriver driver(CreditSettings s, Path stateDir, RecordSerdes serdes, CreditCounters counters) {
+        Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, s.applicationId());
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        return new TopologyTestDriver(CreditTopology.build(s, serdes.trajectory(), serdes.counterfactual(),
+                serdes.advantage(), serdes.deadLetter(), serdes.rolloutStats(), counters), p);
+    }
 }
