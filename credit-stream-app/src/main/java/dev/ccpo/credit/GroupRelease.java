@@ -126,24 +126,17 @@ final class GroupRelease {
      * a group held for history.max.wait.ms goes out with the history available (logged, counted).
      */
     void release(long wallNow, boolean tick) {
-        long wm = Math.max(RolloutHistory.watermark(stats, Roles.THINKER),
-                RolloutHistory.watermark(stats, Roles.VOTER));
-        boolean advanced = wm != lastStatsWm;
-        if (advanced) {
-            lastStatsWm = wm;
-            lastStatsProgressWall = wallNow;
-        }
-        // Input stopped: the stats have not moved, or this partition's stream time has not, for max wait / 2.
-        boolean stalled = wallNow - lastStatsProgressWall > s.stats().maxWaitMs() / 2
-                || wallNow - lastStreamAdvanceWall > s.stats().maxWaitMs() / 2;
         long streamNow = ctx.currentStreamTimeMs();
         java.util.function.Predicate<ReleaseQueue.Held> onTime =
                 h -> h.releaseAt() <= streamNow && RolloutHistory.watermark(stats, h.role()) >= h.windowStart();
-        if (!tick && pending.headBlocked(onTime)) return;  // the usual case: nothing can leave yet, no store scan
+        // The usual case, on a record: nothing can leave yet. Only the head is asked (one global-store read; none when
+        // the queue is empty): this runs for every input record.
+        if (!tick && pending.headBlocked(onTime)) return;
+        boolean stalled = tick && stalled(wallNow);
         java.util.Set<String> timedOut = new java.util.HashSet<>();
         List<ReleaseQueue.Held> ready = pending.takeReady(h -> {
             if (onTime.test(h)) return true;
-            boolean late = tick && stalled
+            boolean late = stalled
                     && wallNow - heldSinceWall.getOrDefault(h.groupId(), lastStatsProgressWall) > s.stats().maxWaitMs();
             if (late) timedOut.add(h.groupId());
             return late;
@@ -157,6 +150,20 @@ final class GroupRelease {
             heldSinceWall.remove(h.groupId());
             emit(h.groupId(), buffer.get(h.groupId()), h.complete(), h.role(), h.windowStart());
         }
+    }
+
+    /**
+     * On a wall tick: whether the input stopped, i.e. the stats have not moved, or this partition's stream time has
+     * not, for history.max.wait.ms / 2 (the stats' progress is noted here, once per tick).
+     */
+    private boolean stalled(long wallNow) {
+        long wm = Math.max(RolloutHistory.watermark(stats, Roles.THINKER), RolloutHistory.watermark(stats, Roles.VOTER));
+        if (wm != lastStatsWm) {
+            lastStatsWm = wm;
+            lastStatsProgressWall = wallNow;
+        }
+        return wallNow - lastStatsProgressWall > s.stats().maxWaitMs() / 2
+                || wallNow - lastStreamAdvanceWall > s.stats().maxWaitMs() / 2;
     }
 
     /**
