@@ -57,6 +57,7 @@ try {
       workers: Object.fromEntries(all("#workers tr[data-worker]").map(r => [r.dataset.worker, num(r.dataset.version)])),
       weights: Object.fromEntries(all("#weights tr[data-weights-role]").map(r => [r.dataset.weightsRole, num(r.dataset.version)])),
       rolloutStats: Object.fromEntries(all("#rollout-stats tr[data-stats-role]").map(r => [r.dataset.statsRole, num(r.dataset.creditCount)])),
+      latency: Object.fromEntries(all("#latency tr[data-latency-stage]").map(r => [r.dataset.latencyStage, num(r.dataset.count)])),
     };
   });
 

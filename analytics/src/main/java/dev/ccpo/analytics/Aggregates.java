@@ -17,7 +17,9 @@ import java.util.TreeMap;
 /**
  * The in-memory view the page shows, built only from records on the topics. Everything is keyed by
  * values inside the records (policy version, role, worker, record time), never by arrival time, so a
- * page opened mid-run or after a replay (read from the earliest offsets) shows the same numbers.
+ * page opened mid-run or after a replay (read from the earliest offsets) shows the same numbers; the one
+ * exception is the per-stage latency ({@link StageLatency}), which is about arrival: each record's seenAtMs
+ * is when the reader's read_committed consumer saw it.
  * Methods are synchronized: one consumer thread writes, HTTP threads read snapshots.
  */
 public final class Aggregates {
@@ -40,6 +42,7 @@ public final class Aggregates {
     private final Map<String, Throughput> throughput = new TreeMap<>();
     private final Map<String, Long> errors = new TreeMap<>();
     private final CreditQuality creditQuality = new CreditQuality();
+    private final StageLatency latency = new StageLatency();
     private String lastError = null;
 
     public Aggregates(double histMin, double histMax, int bins) {
@@ -94,8 +97,9 @@ public final class Aggregates {
         lastError = topic + ": " + reason;
     }
 
-    public synchronized void onTrajectory(Trajectory t) {
+    public synchronized void onTrajectory(Trajectory t, long seenAtMs) {
         long v = t.getPolicyVersion();
+        latency.trajectory(t.getTrajectoryId(), t.getGroupId(), v, t.getCreatedAtMs().toEpochMilli(), seenAtMs);
         if (!Double.isFinite(t.getReward())) {  // counted apart: one infinite reward must not flatten the chart
             nonFiniteRewards.merge(v, 1L, Long::sum);
             seen(t.getWorkerId(), v, t.getCreatedAtMs().toEpochMilli(), "trajectories");
@@ -107,7 +111,8 @@ public final class Aggregates {
         seen(t.getWorkerId(), v, t.getCreatedAtMs().toEpochMilli(), "trajectories");
     }
 
-    public synchronized void onCounterfactual(CounterfactualOutcome c) {
+    public synchronized void onCounterfactual(CounterfactualOutcome c, long seenAtMs) {
+        latency.counterfactual(c.getTrajectoryId(), c.getGroupId(), seenAtMs);
         seen(c.getWorkerId(), c.getPolicyVersion(), c.getCreatedAtMs().toEpochMilli(), "counterfactuals");
     }
 
@@ -122,7 +127,8 @@ public final class Aggregates {
         }
     }
 
-    public synchronized void onAdvantage(AgentAdvantage a) {
+    public synchronized void onAdvantage(AgentAdvantage a, long seenAtMs) {
+        latency.advantage(a.getGroupId(), seenAtMs);
         creditQuality.add(a);
         RoleStats r = roles.computeIfAbsent(a.getRole(), k -> new RoleStats());
         double x = a.getAdvantage();
@@ -161,7 +167,8 @@ public final class Aggregates {
         return F.objectNode().put("count", m.getCount()).put("mean", m.getMean()).put("std", Math.sqrt(Math.max(0, var)));
     }
 
-    public synchronized void onWeights(PolicyWeights w) {
+    public synchronized void onWeights(PolicyWeights w, long seenAtMs) {
+        latency.weights(w.getPolicyVersion(), seenAtMs);
         String role = w.getRole() == null || w.getRole().isEmpty() ? "(shared)" : w.getRole();
         ObjectNode prev = latestWeights.get(role);
         long chunks = 1;
@@ -211,6 +218,9 @@ public final class Aggregates {
         errors.forEach(err::put);
         root.put("lastDecodeError", lastError);
         root.set("lag", lag == null ? F.nullNode() : lag);
+        ObjectNode lat = root.putObject("latency");  // stages without a sample yet are left out
+        latency.percentiles().forEach((stage, p) -> lat.putObject(stage).put("count", p.count())
+                .put("p50", p.p50()).put("p90", p.p90()).put("p99", p.p99()).put("max", p.max()));
         return root;
     }
 

@@ -15,7 +15,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.function.Consumer;
+import java.util.function.ObjLongConsumer;
 
 /**
  * The analytics app's own consumer: its own group, from the earliest offsets, read_committed, never
@@ -26,7 +26,7 @@ import java.util.function.Consumer;
 final class TopicReader implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(TopicReader.class);
     private final KafkaConsumer<byte[], byte[]> consumer;
-    private final Map<String, Consumer<byte[]>> handlers = new LinkedHashMap<>();
+    private final Map<String, ObjLongConsumer<byte[]>> handlers = new LinkedHashMap<>();
     private final Aggregates aggregates;
     private volatile boolean running = true;
     private volatile long consumed;
@@ -38,11 +38,11 @@ final class TopicReader implements Runnable {
         String stats = config.string(CommonKeys.TOPIC_ROLLOUT_STATS);
         String weights = config.string(CommonKeys.TOPIC_WEIGHTS);
         String cf = config.string(CommonKeys.TOPIC_COUNTERFACTUALS);
-        handlers.put(traj, b -> aggregates.onTrajectory(serdes.trajectory().deserialize(traj, b)));
-        handlers.put(adv, b -> aggregates.onAdvantage(serdes.advantage().deserialize(adv, b)));
-        handlers.put(stats, b -> aggregates.onRolloutStats(serdes.rolloutStats().deserialize(stats, b)));
-        handlers.put(weights, b -> aggregates.onWeights(serdes.weights().deserialize(weights, b)));
-        handlers.put(cf, b -> aggregates.onCounterfactual(serdes.counterfactual().deserialize(cf, b)));
+        handlers.put(traj, (b, seenAt) -> aggregates.onTrajectory(serdes.trajectory().deserialize(traj, b), seenAt));
+        handlers.put(adv, (b, seenAt) -> aggregates.onAdvantage(serdes.advantage().deserialize(adv, b), seenAt));
+        handlers.put(stats, (b, seenAt) -> aggregates.onRolloutStats(serdes.rolloutStats().deserialize(stats, b)));
+        handlers.put(weights, (b, seenAt) -> aggregates.onWeights(serdes.weights().deserialize(weights, b), seenAt));
+        handlers.put(cf, (b, seenAt) -> aggregates.onCounterfactual(serdes.counterfactual().deserialize(cf, b), seenAt));
 
         Map<String, Object> p = new HashMap<>(config.kafkaClientProperties());
         p.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
@@ -63,10 +63,11 @@ final class TopicReader implements Runnable {
             while (running) {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(250))) {
                     consumed++;
-                    aggregates.onRecord(r.topic(), r.timestamp(), System.currentTimeMillis());
+                    long seenAt = System.currentTimeMillis();  // when this consumer first sees it: the per-stage latency's clock
+                    aggregates.onRecord(r.topic(), r.timestamp(), seenAt);
                     if (r.value() == null) continue;  // tombstone (compacted weights): nothing to add
                     try {
-                        handlers.get(r.topic()).accept(r.value());
+                        handlers.get(r.topic()).accept(r.value(), seenAt);
                     } catch (RuntimeException e) {
                         aggregates.onError(r.topic(), e.getMessage());
                         LOG.warn("cannot decode {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.getMessage());

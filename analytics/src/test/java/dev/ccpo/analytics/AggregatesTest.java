@@ -3,6 +3,8 @@ package dev.ccpo.analytics;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ccpo.avro.AgentAdvantage;
+import dev.ccpo.avro.CounterfactualOutcome;
+import dev.ccpo.avro.PolicyWeights;
 import dev.ccpo.avro.RolloutStats;
 import dev.ccpo.avro.Trajectory;
 import dev.ccpo.infra.SampleRecords;
@@ -11,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Random;
 
@@ -23,11 +26,11 @@ class AggregatesTest {
 
     private static Aggregates fed(RunRecords r) {
         Aggregates a = new Aggregates(-3, 3, 24);
-        r.trajectories.forEach(a::onTrajectory);
-        r.counterfactuals.forEach(a::onCounterfactual);
-        r.advantages.forEach(a::onAdvantage);
+        r.trajectories.forEach(x -> a.onTrajectory(x, NOW));
+        r.counterfactuals.forEach(x -> a.onCounterfactual(x, NOW));
+        r.advantages.forEach(x -> a.onAdvantage(x, NOW));
         r.stats.forEach(a::onRolloutStats);
-        r.weights.forEach(a::onWeights);
+        r.weights.forEach(x -> a.onWeights(x, NOW));
         return a;
     }
 
@@ -50,7 +53,7 @@ class AggregatesTest {
     void meanRewardAndAccuracyDifferForPartialRewards() {
         Aggregates a = new Aggregates(-3, 3, 24);
         for (double reward : new double[] {1.0, 0.6, 0.2, 0.0})
-            a.onTrajectory(Trajectory.newBuilder(SampleRecords.trajectory()).setReward(reward).build());
+            a.onTrajectory(Trajectory.newBuilder(SampleRecords.trajectory()).setReward(reward).build(), NOW);
         JsonNode v = a.summary(NOW, null).get("versions").get(0);
         assertEquals(0.5, v.get("accuracy").asDouble(), 1e-12, "1.0 and 0.6 are >= " + Aggregates.CORRECT_REWARD);
         assertEquals(0.45, v.get("meanReward").asDouble(), 1e-12);
@@ -60,7 +63,7 @@ class AggregatesTest {
     void advantageHistogramBinsEdgesAndOverflow() {
         Aggregates a = new Aggregates(-1, 1, 4);  // bins [-1,-.5) [-.5,0) [0,.5) [.5,1)
         for (double x : new double[] {-5, -1, -0.5, -0.01, 0, 0.49, 0.5, 0.999, 1, 7})
-            a.onAdvantage(AgentAdvantage.newBuilder(SampleRecords.advantage()).setAdvantage(x).build());
+            a.onAdvantage(AgentAdvantage.newBuilder(SampleRecords.advantage()).setAdvantage(x).build(), NOW);
         JsonNode h = a.summary(NOW, null).get("roles").get("thinker").get("histogram");
         assertEquals("[1,2,2,2]", h.get("counts").toString());
         assertEquals(1, h.get("under").asInt());
@@ -73,9 +76,9 @@ class AggregatesTest {
     void nonFiniteValuesAreCountedApartNeverBinnedOrAveraged() {
         Aggregates a = new Aggregates(-1, 1, 4);
         for (double x : new double[] {Double.NaN, Double.NEGATIVE_INFINITY, 0.25, Double.POSITIVE_INFINITY})
-            a.onAdvantage(AgentAdvantage.newBuilder(SampleRecords.advantage()).setAdvantage(x).build());
+            a.onAdvantage(AgentAdvantage.newBuilder(SampleRecords.advantage()).setAdvantage(x).build(), NOW);
         for (double reward : new double[] {1.0, Double.POSITIVE_INFINITY, 0.0, Double.NaN})
-            a.onTrajectory(Trajectory.newBuilder(SampleRecords.trajectory()).setReward(reward).build());
+            a.onTrajectory(Trajectory.newBuilder(SampleRecords.trajectory()).setReward(reward).build(), NOW);
         ObjectNode s = a.summary(NOW, null);
         JsonNode role = s.get("roles").get("thinker");
         assertEquals("[0,0,1,0]", role.get("histogram").get("counts").toString(), "only the finite value is binned");
@@ -93,9 +96,9 @@ class AggregatesTest {
     void marginalContributionPerVersionAndMinute() {
         Aggregates a = new Aggregates(-3, 3, 24);
         Instant m0 = Instant.ofEpochMilli(NOW - NOW % 60_000);
-        a.onAdvantage(AgentAdvantage.newBuilder(SampleRecords.advantage()).setPolicyVersion(1).setMarginalContribution(1).setCreatedAtMs(m0).build());
-        a.onAdvantage(AgentAdvantage.newBuilder(SampleRecords.advantage()).setPolicyVersion(1).setMarginalContribution(0).setCreatedAtMs(m0.plusSeconds(59)).build());
-        a.onAdvantage(AgentAdvantage.newBuilder(SampleRecords.advantage()).setPolicyVersion(2).setMarginalContribution(-1).setCreatedAtMs(m0.plusSeconds(60)).build());
+        a.onAdvantage(AgentAdvantage.newBuilder(SampleRecords.advantage()).setPolicyVersion(1).setMarginalContribution(1).setCreatedAtMs(m0).build(), NOW);
+        a.onAdvantage(AgentAdvantage.newBuilder(SampleRecords.advantage()).setPolicyVersion(1).setMarginalContribution(0).setCreatedAtMs(m0.plusSeconds(59)).build(), NOW);
+        a.onAdvantage(AgentAdvantage.newBuilder(SampleRecords.advantage()).setPolicyVersion(2).setMarginalContribution(-1).setCreatedAtMs(m0.plusSeconds(60)).build(), NOW);
         JsonNode r = a.summary(NOW, null).get("roles").get("thinker");
         assertEquals(0.5, r.get("marginalByVersion").get(0).get("mean").asDouble(), 1e-12);
         assertEquals(-1, r.get("marginalByVersion").get(1).get("mean").asDouble(), 1e-12);
@@ -108,10 +111,10 @@ class AggregatesTest {
     void creditQualityFromTheTurnsGroundTruth() {
         Aggregates a = new Aggregates(-3, 3, 24);
         // one group: right turns +1 and -0.5, wrong turn 0: pairs (1 > 0) and (-0.5 < 0) -> AUC 0.5; no truth: ignored
-        a.onAdvantage(AgentAdvantage.newBuilder(SampleRecords.advantage()).setAdvantage(1).setTurnCorrect(true).build());
-        a.onAdvantage(AgentAdvantage.newBuilder(SampleRecords.advantage()).setAdvantage(-0.5).setTurnCorrect(true).build());
-        a.onAdvantage(AgentAdvantage.newBuilder(SampleRecords.advantage()).setAdvantage(0).setTurnCorrect(false).build());
-        a.onAdvantage(AgentAdvantage.newBuilder(SampleRecords.advantage()).setAdvantage(9).setTurnCorrect(null).build());
+        a.onAdvantage(AgentAdvantage.newBuilder(SampleRecords.advantage()).setAdvantage(1).setTurnCorrect(true).build(), NOW);
+        a.onAdvantage(AgentAdvantage.newBuilder(SampleRecords.advantage()).setAdvantage(-0.5).setTurnCorrect(true).build(), NOW);
+        a.onAdvantage(AgentAdvantage.newBuilder(SampleRecords.advantage()).setAdvantage(0).setTurnCorrect(false).build(), NOW);
+        a.onAdvantage(AgentAdvantage.newBuilder(SampleRecords.advantage()).setAdvantage(9).setTurnCorrect(null).build(), NOW);
         JsonNode q = a.summary(NOW, null).get("creditQuality").get(0);
         assertEquals("thinker", q.get("role").asText());
         assertEquals(3, q.get("judged").asLong());
@@ -120,7 +123,7 @@ class AggregatesTest {
         assertEquals(0.0, q.get("rewardedMistakes").asDouble(), 1e-12);
         assertEquals(0.5, q.get("punishedSuccesses").asDouble(), 1e-12);
         Aggregates none = new Aggregates(-3, 3, 24);
-        none.onAdvantage(AgentAdvantage.newBuilder(SampleRecords.advantage()).setTurnCorrect(true).build());
+        none.onAdvantage(AgentAdvantage.newBuilder(SampleRecords.advantage()).setTurnCorrect(true).build(), NOW);
         assertTrue(none.summary(NOW, null).get("creditQuality").get(0).get("auc").isNull(), "no pair yet: null, not NaN");
     }
 
@@ -130,11 +133,11 @@ class AggregatesTest {
         Aggregates inOrder = fed(r);
         Aggregates shuffled = new Aggregates(-3, 3, 24);
         List<Runnable> all = new ArrayList<>();
-        r.trajectories.forEach(x -> all.add(() -> shuffled.onTrajectory(x)));
-        r.counterfactuals.forEach(x -> all.add(() -> shuffled.onCounterfactual(x)));
-        r.advantages.forEach(x -> all.add(() -> shuffled.onAdvantage(x)));
+        r.trajectories.forEach(x -> all.add(() -> shuffled.onTrajectory(x, NOW)));
+        r.counterfactuals.forEach(x -> all.add(() -> shuffled.onCounterfactual(x, NOW)));
+        r.advantages.forEach(x -> all.add(() -> shuffled.onAdvantage(x, NOW)));
         r.stats.forEach(x -> all.add(() -> shuffled.onRolloutStats(x)));
-        r.weights.forEach(x -> all.add(() -> shuffled.onWeights(x)));
+        r.weights.forEach(x -> all.add(() -> shuffled.onWeights(x, NOW)));
         Collections.shuffle(all, new Random(1));
         all.forEach(Runnable::run);
         ObjectNode a = inOrder.summary(NOW, null), b = shuffled.summary(NOW, null);
@@ -171,5 +174,45 @@ class AggregatesTest {
         assertEquals(Aggregates.SERIES_S, t.get("lastMinute").size());
         a.onError("t", "bad");
         assertEquals(1, a.summary(NOW, null).get("decodeErrors").get("t").asLong());
+    }
+
+    /** One group through every stage at given seen-times; each stage's numbers worked out by hand. */
+    @Test
+    void perStageLatencyFromWhenTheRecordsWereSeen() {
+        Aggregates a = new Aggregates(-3, 3, 24);
+        assertEquals(0, a.summary(NOW, null).get("latency").size(), "no sample yet: no stage");
+        Trajectory t0 = SampleRecords.trajectory();  // g1/0 of group g1, policy version 3
+        Trajectory t1 = Trajectory.newBuilder(t0).setTrajectoryId("g1/1").setGroupIndex(1).build();
+        a.onWeights(SampleRecords.weights(), NOW);  // v3 visible at NOW
+        a.onTrajectory(Trajectory.newBuilder(t0).setCreatedAtMs(Instant.ofEpochMilli(NOW + 1_000)).build(), NOW + 1_050);  // rollout 50, swap 1000
+        a.onTrajectory(Trajectory.newBuilder(t1).setCreatedAtMs(Instant.ofEpochMilli(NOW + 1_100)).build(), NOW + 1_200);  // rollout 100
+        a.onCounterfactual(SampleRecords.counterfactual(), NOW + 1_400);  // counterfactual 350
+        a.onCounterfactual(CounterfactualOutcome.newBuilder(SampleRecords.counterfactual()).setTrajectoryId("g1/1").build(), NOW + 1_700); // 500
+        a.onAdvantage(SampleRecords.advantage(), NOW + 2_000);  // credit 300: the group's last input at +1700
+        a.onAdvantage(SampleRecords.advantage(), NOW + 2_010);  // not the group's first: nothing
+        PolicyWeights v4 = PolicyWeights.newBuilder(SampleRecords.weights()).setPolicyVersion(4).build();
+        a.onWeights(v4, NOW + 3_000);  // learner 1000
+        a.onWeights(PolicyWeights.newBuilder(v4).setRole("reasoner").build(), NOW + 3_010);  // v4 already visible: nothing
+        JsonNode l = a.summary(NOW + 4_000, null).get("latency");
+        assertEquals(List.of("rollout", "counterfactual", "credit", "learner", "swap"), names(l.fieldNames()));
+        assertLatency(l.get("rollout"), 2, 75, 95, 99.5, 100);
+        assertLatency(l.get("counterfactual"), 2, 425, 485, 498.5, 500);
+        assertLatency(l.get("credit"), 1, 300, 300, 300, 300);
+        assertLatency(l.get("learner"), 1, 1_000, 1_000, 1_000, 1_000);
+        assertLatency(l.get("swap"), 1, 1_000, 1_000, 1_000, 1_000);
+    }
+
+    private static List<String> names(Iterator<String> names) {
+        List<String> out = new ArrayList<>();
+        names.forEachRemaining(out::add);
+        return out;
+    }
+
+    private static void assertLatency(JsonNode stage, long count, double p50, double p90, double p99, double max) {
+        assertEquals(count, stage.get("count").asLong());
+        assertEquals(p50, stage.get("p50").asDouble(), 1e-9);
+        assertEquals(p90, stage.get("p90").asDouble(), 1e-9);
+        assertEquals(p99, stage.get("p99").asDouble(), 1e-9);
+        assertEquals(max, stage.get("max").asDouble(), 1e-9);
     }
 }

@@ -114,6 +114,8 @@ class AnalyticsIT {
         assertEquals(early.trajectories.size() + late.trajectories.size() + 1,
                 s.get("throughput").get(cfg.string(CommonKeys.TOPIC_TRAJECTORIES)).asInt(), "trajectory records incl. the bad one");
         assertEquals(early.weights.size() + late.weights.size(), s.get("throughput").get(cfg.string(CommonKeys.TOPIC_WEIGHTS)).asInt());
+        assertEquals(early.trajectories.size() + late.trajectories.size(), s.get("latency").get("rollout").asInt(),
+                "one rollout latency sample per decoded trajectory: " + s.get("latency"));
         assertEquals(4L, s.get("workers").get("gen-0").asLong(), s.get("workers").toString());
         assertEquals(4L, s.get("workers").get("gen-1").asLong());
         assertEquals(4L, s.get("workers").get("cf-0").asLong());

@@ -1,6 +1,6 @@
 package dev.ccpo.demo;
 
-import dev.ccpo.demo.monitor.StageLatency;
+import dev.ccpo.analytics.StageLatency;
 import dev.ccpo.config.Config;
 
 import java.io.PrintStream;

@@ -1,6 +1,7 @@
 package dev.ccpo.demo.monitor;
 
 import dev.ccpo.analytics.CreditQuality;
+import dev.ccpo.analytics.StageLatency;
 import dev.ccpo.avro.AgentAdvantage;
 import dev.ccpo.avro.CounterfactualOutcome;
 import dev.ccpo.avro.PolicyWeights;
@@ -198,7 +199,7 @@ public final class PipelineMonitor implements AutoCloseable {
         return CreditQuality.sum(versions.values().stream().map(v -> v.creditQuality.figures()).toList());
     }
 
-    /** Per-stage latency percentiles of every record seen so far ({@link StageLatency}). */
+    /** Per-stage latency percentiles of the records seen so far (each stage's newest {@link StageLatency#SAMPLES_PER_STAGE}). */
     public synchronized Map<String, StageLatency.Percentiles> latency() {
         return latency.percentiles();
     }

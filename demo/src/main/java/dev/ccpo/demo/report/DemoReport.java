@@ -2,8 +2,8 @@ package dev.ccpo.demo.report;
 
 import dev.ccpo.demo.eval.HeldOutEval;
 import dev.ccpo.demo.monitor.PipelineMonitor;
-import dev.ccpo.demo.monitor.StageLatency;
 import dev.ccpo.analytics.CreditQuality;
+import dev.ccpo.analytics.StageLatency;
 import dev.ccpo.demo.report.MetricsTable.Columns;
 
 import java.io.IOException;
