@@ -112,15 +112,19 @@ public final class SyncLoop {
             Progress progress = new Progress("sync", "versions", maxVersions > 0 ? maxVersions : -1, 10_000, out);
             Map<String, History> history = new HashMap<>();
             long start = System.nanoTime(), version = 0, trajectories = 0, taskIndex = 0, steadyTrajectories = 0;
+            long[] stageNanos = new long[STAGES.size()];  // where the loop's time goes, stage by stage
             double steadySeconds = -1;
             while ((maxVersions == 0 || version < maxVersions) && System.nanoTime() - start < budgetNanos) {
                 List<AgentAdvantage> batch = new ArrayList<>();
                 Map<String, List<double[]>> signals = new HashMap<>();
                 for (int g = 0; g < groupsPerVersion; g++) {
+                    long t0 = System.nanoTime();
                     List<Trajectory> group = generator.generate(tasks.training(taskIndex++).task(), 0, models, version);
+                    long t1 = System.nanoTime();
                     List<GroupCredit.Episode> episodes = new ArrayList<>(group.size());
                     // The group's re-runs in one batch, as the counterfactual worker batches a poll.
                     List<List<CounterfactualOutcome>> outcomes = counterfactuals.computeAll(group);
+                    long t2 = System.nanoTime();
                     for (int i = 0; i < group.size(); i++) {
                         Map<Integer, CounterfactualOutcome> byAgent = new HashMap<>();
                         for (CounterfactualOutcome o : outcomes.get(i)) byAgent.put(o.getMaskedAgentId(), o);
@@ -130,7 +134,11 @@ public final class SyncLoop {
                     batch.addAll(r.advantages());
                     r.signals().forEach((k, v) -> signals.computeIfAbsent(k, x -> new ArrayList<>()).add(v));
                     trajectories += group.size();
+                    stageNanos[0] += t1 - t0;
+                    stageNanos[1] += t2 - t1;
+                    stageNanos[2] += System.nanoTime() - t2;
                 }
+                long t3 = System.nanoTime();
                 signals.forEach((k, v) -> history.put(k, fold(history.getOrDefault(k, History.EMPTY), v, credit.historyDecay())));
                 String active = alternate == 0 ? null : roles.get((int) ((version / alternate) % roles.size()));
                 for (String role : roles) {
@@ -139,6 +147,7 @@ public final class SyncLoop {
                             .filter(a -> a.getRole().toString().equals(role) && !a.getOutputTokenIds().isEmpty()).toList();
                     if (!mine.isEmpty()) trainers.get(role).step(mine);
                 }
+                stageNanos[3] += System.nanoTime() - t3;
                 version++;
                 double seconds = (System.nanoTime() - start) / 1e9;
                 if (version == 1) {
@@ -150,6 +159,7 @@ public final class SyncLoop {
             double seconds = (System.nanoTime() - start) / 1e9;
             out.printf(Locale.ROOT, "      sync: %d policy versions, %d trajectories in %.1f s: %.2f trajectories/s, %.3f versions/s%n",
                     version, trajectories, seconds, trajectories / seconds, version / seconds);
+            out.println("      " + stageBreakdown(stageNanos, version));
             out.println("[3/3] held-out evaluation");
             HeldOutEval.Result last = eval.evaluate(policies.get(Roles.THINKER), policies.get(Roles.REASONER));
             out.println("      " + Demo.describe(version, last));
@@ -159,6 +169,26 @@ public final class SyncLoop {
             for (PolicyTrainer t : trainers.values()) t.close();
             for (CausalLM lm : policies.values()) lm.close();
         }
+    }
+
+    /** The loop's stages, in the order of {@link #stageBreakdown}. */
+    static final List<String> STAGES = List.of("generate", "counterfactuals", "credit", "learner step");
+
+    /**
+     * Where the loop's time went per version, and what a pipeline whose stages each run on their own machine could
+     * reach: it is bounded by its slowest stage, the loop by the sum of all, so sum / max is its speed-up.
+     */
+    static String stageBreakdown(long[] stageNanos, long versions) {
+        if (versions == 0) return "sync stages: no version";
+        StringBuilder s = new StringBuilder("sync stages, ms per version:");
+        long sum = 0, max = 0;
+        for (int i = 0; i < stageNanos.length; i++) {
+            s.append(String.format(Locale.ROOT, " %s %.1f", STAGES.get(i), stageNanos[i] / 1e6 / versions));
+            sum += stageNanos[i];
+            max = Math.max(max, stageNanos[i]);
+        }
+        return s.append(String.format(Locale.ROOT, "; one machine per stage: at most %.2fx the loop (sum / slowest stage)",
+                (double) sum / max)).toString();
     }
 
     /**

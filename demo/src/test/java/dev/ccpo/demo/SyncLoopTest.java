@@ -27,4 +27,13 @@ class SyncLoopTest {
         History h = new History(4, 0.5, 0.25);
         assertSame(h, SyncLoop.fold(h, List.of(), 0.99));
     }
+
+    @Test
+    void stageBreakdown_perVersionTimes_andTheSumOverTheSlowestStage() {
+        // 2 versions: generate 60 ms, counterfactuals 20, credit 2, learner 38 in all -> per version 30, 10, 1, 19;
+        // sum 120 over the slowest 60: a pipeline of one machine per stage is at most 2x the loop
+        String line = SyncLoop.stageBreakdown(new long[]{60_000_000, 20_000_000, 2_000_000, 38_000_000}, 2);
+        assertEquals("sync stages, ms per version: generate 30.0 counterfactuals 10.0 credit 1.0 learner step 19.0;"
+                + " one machine per stage: at most 2.00x the loop (sum / slowest stage)", line);
+    }
 }
