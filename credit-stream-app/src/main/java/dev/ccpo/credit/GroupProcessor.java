@@ -32,7 +32,7 @@ final class GroupProcessor implements Processor<byte[], byte[], String, CreditOu
     private final CreditSettings s;
     private final AvroSerde<Trajectory> trajSerde;
     private final AvroSerde<CounterfactualOutcome> cfSerde;
-    private final GroupBuffer buffer;   // g|T|idx -> trajectory, g|C|trajectoryId|agent -> counterfactual, decoded once
+    private final GroupBuffer buffer;   // (g, idx) -> trajectory, (g, trajectoryId, agent) -> counterfactual, decoded once
     private final CreditCounters counters;
     private ProcessorContext<String, CreditOutput> ctx;
     private final GroupLedger ledger = new GroupLedger();  // open and done groups

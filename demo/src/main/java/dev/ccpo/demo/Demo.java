@@ -67,6 +67,8 @@ public final class Demo {
                 .integer("task.count", 20_000, 1, 10_000_000, "Tasks the demo publishes to ccpo.tasks for the generator.")
                 .integer("group.size", 8, 2, 64, "G: rollouts per task (one GRPO group).")
                 .integer("groups.per.version", 2, 1, 1000, "Groups per learner step; one step = one new policy version.")
+                .integer("max.policy.lag", 3, 0, 1000, "The generator's staleness bound: max versions its data may run ahead of the latest published policy.")
+                .integer("counterfactual.batch", 8, 1, 10_000, "Trajectories the counterfactual worker takes per poll and transaction, re-run in one batched call (its max.poll.records).")
                 .integer("max.new.tokens", 40, 8, 256, "Max tokens per turn (the Thinker's plan is about 36 characters).")
                 .decimal("temperature", 0.7, 0.1, 2.0, "Sampling temperature of rollouts and counterfactuals (the learner's ratios use the same).")
                 .integer("alternate.steps", 10, 0, 1_000_000, "Learner steps per role before switching to the other (the reference's schedule: 10); 0 = both roles every step.")
@@ -416,13 +418,14 @@ public final class Demo {
                 // its own state folder, wiped with the run: a fresh cluster must not meet the last run's stores
                 "--kafka.state.dir=" + runDir.resolve("credit-state"));
         List<String> counterfactual = List.of(startup, "--worker.id=cf-1", "--model.dir=" + model, modelId, "--device=cpu", colocated,
-                "--prompts.dir=" + prompts, "--counterfactual.samples=1", maxNewTokens, temperature, seed, "--max.poll.records=8");
+                "--prompts.dir=" + prompts, "--counterfactual.samples=1", maxNewTokens, temperature, seed,
+                "--max.poll.records=" + s.counterfactualBatch());
         List<String> generator = List.of(startup, "--worker.id=gen-1", "--model.dir=" + model, modelId, "--device=cpu", colocated,
                 "--prompts.dir=" + prompts, "--task.source=topic", policyDirs,
                 // voting: one policy per voter (voter0, voter1, …), each from its own warm start
                 voting() ? "--topology=VOTING" : "--topology=THINK_REASON", "--voters=" + (voting() ? policies().size() : 3),
                 voting() ? "--voting.policies=per-voter" : "--voting.policies=shared", "--group.size=" + s.groupSize(),
-                "--groups.per.version=" + s.groupsPerVersion(), "--max.policy.lag=3", maxNewTokens, temperature, seed);
+                "--groups.per.version=" + s.groupsPerVersion(), "--max.policy.lag=" + s.maxPolicyLag(), maxNewTokens, temperature, seed);
         return new ServiceSettings(generator, counterfactual, credit, learner);
     }
 

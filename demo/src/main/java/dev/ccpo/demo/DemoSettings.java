@@ -14,8 +14,8 @@ public record DemoSettings(
         Path workDir, String reportDir, CreditMode creditMode, Team team, List<Double> voterShares,
         double budgetMinutes, int maxVersions, long seed,
         int taskSteps, int taskMaxOperand, int taskReasonerSteps, int taskCount,
-        int groupSize, int groupsPerVersion, int maxNewTokens, double temperature, int alternateSteps, double rlLr,
-        int warmSteps, int warmBatch, double warmLr, int modelHidden, int modelLayers,
+        int groupSize, int groupsPerVersion, int maxPolicyLag, int counterfactualBatch, int maxNewTokens, double temperature,
+        int alternateSteps, double rlLr, int warmSteps, int warmBatch, double warmLr, int modelHidden, int modelLayers,
         int evalTasks, int evalEvery, int statsWindowMs, int statsWindowGraceMs, String creditRelease,
         String serviceHeap, int demoThreads, boolean analytics, int analyticsPort, int brokers, Security security) {
 
@@ -46,7 +46,8 @@ public record DemoSettings(
                 team == Team.VOTING ? votingStrengths(c.string("voting.strengths")) : List.of(),
                 c.decimal("budget.minutes"), c.integer("max.versions"), c.longValue("seed"),
                 c.integer("task.steps"), c.integer("task.max.operand"), c.integer("task.reasoner.steps"), c.integer("task.count"),
-                c.integer("group.size"), c.integer("groups.per.version"), c.integer("max.new.tokens"), c.decimal("temperature"),
+                c.integer("group.size"), c.integer("groups.per.version"), c.integer("max.policy.lag"),
+                c.integer("counterfactual.batch"), c.integer("max.new.tokens"), c.decimal("temperature"),
                 c.integer("alternate.steps"), c.decimal("rl.lr"),
                 c.integer("warm.steps"), c.integer("warm.batch"), c.decimal("warm.lr"), c.integer("model.hidden"), c.integer("model.layers"),
                 c.integer("eval.tasks"), c.integer("eval.every"), c.integer("stats.window.ms"), c.integer("stats.window.grace.ms"),
