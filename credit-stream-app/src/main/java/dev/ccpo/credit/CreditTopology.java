@@ -90,8 +90,10 @@ public final class CreditTopology {
                         .mapValues(v -> ((CreditOutput.Advantage) v).value(), Named.as("advantage"))
                         .to(s.advantagesTopic(), Produced.with(Serdes.String(), advantages)), "advantages"))
                 .branch((k, v) -> v instanceof CreditOutput.DeadLettered, Branched.withConsumer(ks -> ks
-                        .map((k, v) -> KeyValue.pair(((CreditOutput.DeadLettered) v).key(), ((CreditOutput.DeadLettered) v).value()),
-                                Named.as("dead-letter"))
+                        .map((k, v) -> {
+                            CreditOutput.DeadLettered d = (CreditOutput.DeadLettered) v;
+                            return KeyValue.pair(d.key(), d.value());
+                        }, Named.as("dead-letter"))
                         .to(s.dlqTopic(), Produced.with(Serdes.ByteArray(), deadLetters)), "dead-letters"))
                 // Stats messages cross the repartition topic as bytes, decoded in the stats task, which counts one it
                 // cannot read (stats.excluded) instead of failing in the source's deserializer.

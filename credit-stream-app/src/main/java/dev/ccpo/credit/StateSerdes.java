@@ -81,9 +81,9 @@ final class StateSerdes {
     static final Serde<TimeKey> TIME_KEY = serde(
             k -> {
                 byte[] id = utf8(k.id());
-                return ByteBuffer.allocate(8 + id.length).putLong(ordered(k.timeMs())).put(id).array();
+                return ByteBuffer.allocate(8 + id.length).putLong(signFlipped(k.timeMs())).put(id).array();
             },
-            b -> new TimeKey(unordered(b.getLong()), rest(b)));
+            b -> new TimeKey(signFlipped(b.getLong()), rest(b)));
 
     static final Serde<Opened> OPENED = serde(
             o -> ByteBuffer.allocate(16).putLong(o.streamMs()).putLong(o.wallMs()).array(),
@@ -105,18 +105,18 @@ final class StateSerdes {
     static final Serde<WindowKey> WINDOW_KEY = serde(
             k -> {
                 byte[] role = utf8(k.role()), g = utf8(k.groupId());
-                return ByteBuffer.allocate(8 + role.length + 1 + g.length).putLong(ordered(k.windowStart())).put(role)
+                return ByteBuffer.allocate(8 + role.length + 1 + g.length).putLong(signFlipped(k.windowStart())).put(role)
                         .put((byte) 0).put(g).array();
             },
-            b -> new WindowKey(unordered(b.getLong()), until(b, (byte) 0), rest(b)));
+            b -> new WindowKey(signFlipped(b.getLong()), until(b, (byte) 0), rest(b)));
 
     /** role, 0x00, windowEnd (ordered): a role's windows together, in window order, its watermark last. */
     static final Serde<HistoryKey> HISTORY_KEY = serde(
             k -> {
                 byte[] role = utf8(k.role());
-                return ByteBuffer.allocate(role.length + 1 + 8).put(role).put((byte) 0).putLong(ordered(k.windowEndMs())).array();
+                return ByteBuffer.allocate(role.length + 1 + 8).put(role).put((byte) 0).putLong(signFlipped(k.windowEndMs())).array();
             },
-            b -> new HistoryKey(until(b, (byte) 0), unordered(b.getLong())));
+            b -> new HistoryKey(until(b, (byte) 0), signFlipped(b.getLong())));
 
     /** groupId, SEP, 'C', SEP, trajectoryId, SEP, agent (6 digits) | groupId, SEP, 'T', SEP, groupIndex (6 digits). */
     static final Serde<BufferKey> BUFFER_KEY = serde(
@@ -210,10 +210,11 @@ final class StateSerdes {
         return Serdes.serdeFrom(ser, de);
     }
 
-    /** Sign bit flipped: the unsigned byte order of the big-endian form is the numeric order. */
-    private static long ordered(long v) { return v ^ Long.MIN_VALUE; }
-
-    private static long unordered(long v) { return v ^ Long.MIN_VALUE; }
+    /**
+     * Sign bit flipped: the unsigned byte order of the big-endian form is the numeric order. Its own inverse, so the
+     * same call writes and reads a time.
+     */
+    private static long signFlipped(long v) { return v ^ Long.MIN_VALUE; }
 
     private static byte[] utf8(String s) { return s.getBytes(StandardCharsets.UTF_8); }
 
