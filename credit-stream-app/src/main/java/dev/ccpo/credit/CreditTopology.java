@@ -46,6 +46,10 @@ public final class CreditTopology {
     /** Repartition name: the internal topic is {@code <application.id>-stats-repartition}. */
     public static final String STATS_REPARTITION = "stats";
 
+    static String statsRepartitionTopic(String applicationId) {
+        return applicationId + "-" + STATS_REPARTITION + "-repartition";
+    }
+
     private CreditTopology() { }
 
     /**

@@ -74,14 +74,14 @@ final class GroupBuffer {
         Group kept = new Group();
         for (var e : grp.entries.entrySet()) {
             if (keep.contains(e.getKey())) kept.add(e.getKey(), e.getValue().raw, e.getValue().traj, e.getValue().cf);
-            else store.delete(e.getKey());
+            else StateSerdes.remove(store, e.getKey());
         }
         cache.put(g, kept);
     }
 
     /** Deletes every buffered record of the group. */
     void delete(String g, Group grp) {
-        for (BufferKey k : grp.entries.keySet()) store.delete(k);
+        for (BufferKey k : grp.entries.keySet()) StateSerdes.remove(store, k);
         cache.remove(g);
     }
 

@@ -47,7 +47,7 @@ final class GroupLedger {
     }
 
     void completed(String g, long streamNow) {
-        open.delete(g);
+        StateSerdes.remove(open, g);
         done.put(g, streamNow);
         doneByTime.put(new TimeKey(streamNow, g), NOTHING);
     }
@@ -59,8 +59,8 @@ final class GroupLedger {
             while (it.hasNext()) old.add(it.next().key);
         }
         for (TimeKey k : old) {
-            doneByTime.delete(k);
-            done.delete(k.id());
+            StateSerdes.remove(doneByTime, k);
+            StateSerdes.remove(done, k.id());
         }
     }
 }

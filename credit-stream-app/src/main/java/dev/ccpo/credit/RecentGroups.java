@@ -5,10 +5,9 @@ import dev.ccpo.avro.AgentAdvantage;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 
-/** Store {@code credit-recent}: emission seq → the group's summary (JSON), the last RECENT_KEEP only (HTTP). */
+/** Store {@code credit-recent}: emission seq → the group's summary, the last RECENT_KEEP only (HTTP, as JSON). */
 final class RecentGroups {
     static final int RECENT_KEEP = 100;
     private KeyValueStore<Long, Summary> store;
@@ -41,15 +40,10 @@ final class RecentGroups {
     void record(String g, boolean complete, List<AgentAdvantage> advs) {
         long seq = recentSeq++;
         store.put(seq, summary(g, complete, advs));
-        if (seq >= RECENT_KEEP) store.delete(seq - RECENT_KEEP);
+        if (seq >= RECENT_KEEP) StateSerdes.remove(store, seq - RECENT_KEEP);
     }
 
     static Summary summary(String g, boolean complete, List<AgentAdvantage> advs) {
         return new Summary(g, complete, advs.stream().map(Advantage::of).toList());
-    }
-
-    /** The summary as the store holds it and /groups/recent shows it. */
-    static String json(String g, boolean complete, List<AgentAdvantage> advs) {
-        return new String(StateSerdes.RECENT_GROUP.serializer().serialize(null, summary(g, complete, advs)), StandardCharsets.UTF_8);
     }
 }

@@ -66,7 +66,7 @@ final class ReleaseQueue {
             if (!canLeave.test(h)) break;
             ready.add(h);
             it.remove();
-            store.delete(h.key());
+            StateSerdes.remove(store, h.key());
         }
         return ready;
     }

@@ -204,7 +204,7 @@ final class StatsProcessor implements Processor<String, byte[], String, RolloutS
                 }
             }
         }
-        for (WindowKey k : done) windows.delete(k);
+        for (WindowKey k : done) StateSerdes.remove(windows, k);
         TreeMap<String, RoleHistory> roles = new TreeMap<>();
         try (KeyValueIterator<String, RoleHistory> it = histories.all()) {
             while (it.hasNext()) { KeyValue<String, RoleHistory> kv = it.next(); roles.put(kv.key, kv.value); }

@@ -45,6 +45,7 @@ public final class CreditBenchmark {
             double raw = rawLoopback(cluster, List.of("ccpo.trajectories", "ccpo.counterfactuals"));
             int expected = groups * g * 2;
             long t0 = System.nanoTime();
+            double cpu0 = cpuSeconds(ProcessHandle.current()), brokerCpu0 = childrenCpuSeconds();
             double adv;
             try (CreditStreamApp app = CreditStreamAppIT.app(appArgs.toArray(String[]::new))) {
                 Thread progress = new Thread(() -> {  // where the time goes: held vs emitted over time
@@ -64,10 +65,30 @@ public final class CreditBenchmark {
                 adv = got / s;
                 System.out.printf("credit: %d groups (G=%d), %d advantages in %.2f s (incl. app start-up) = %.0f advantages/s; %s%n",
                         groups, g, got, s, adv, app.counters().snapshot());
+                double cpu = cpuSeconds(ProcessHandle.current()) - cpu0, brokerCpu = childrenCpuSeconds() - brokerCpu0;
+                // The machine's CPU is the limit here, and CPU time is steadier than the wall clock from run to run.
+                System.out.printf("cpu: this process (app and reader) %.1f s, broker %.1f s, %.1f us per advantage%n",
+                        cpu, brokerCpu, (cpu + brokerCpu) / got * 1e6);
                 if (got != expected) throw new IllegalStateException("read " + got + " advantages, expected " + expected);
             }
             System.out.printf("advantages/s %.0f raw records/s %.0f ratio %.3f%n", adv, raw, adv / raw);
         }
+    }
+
+    /** User + system CPU seconds of a process, from /proc (Linux; NaN elsewhere). */
+    static double cpuSeconds(ProcessHandle p) {
+        try {
+            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + p.pid() + "/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;  // utime, stime in clock ticks (USER_HZ 100)
+        } catch (java.io.IOException | RuntimeException e) {
+            return Double.NaN;
+        }
+    }
+
+    /** CPU seconds of this process's children: the broker (the schema registry runs in this process). */
+    static double childrenCpuSeconds() {
+        return ProcessHandle.current().children().mapToDouble(CreditBenchmark::cpuSeconds).sum();
     }
 
     /** Copies the input's records (bytes, keys, partitions) to a fresh topic while a plain consumer reads them back. */

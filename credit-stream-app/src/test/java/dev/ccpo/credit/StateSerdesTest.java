@@ -93,6 +93,10 @@ class StateSerdesTest {
         for (int i = 0; i < 2; i++) assertArrayEquals(h.windows().get(i), back.windows().get(i));
         RolloutHistory.Entry e = new RolloutHistory.Entry(120_000, new History(3, 0.25, 0.5), History.EMPTY, new History(1, 1, 0));
         assertEquals(e, roundTrip(StateSerdes.HISTORY_ENTRY, e));
+        RecentGroups.Summary r = new RecentGroups.Summary("g\u00e9", false, List.of(
+                new RecentGroups.Advantage("g\u00e9/0", 0, "thinker", -0.1 - 0.2, null),
+                new RecentGroups.Advantage("", 1, "reasoner", null, Double.MIN_VALUE)));
+        assertEquals(r, roundTrip(StateSerdes.RECENT_GROUP, r));
     }
 
     @Test
@@ -102,5 +106,7 @@ class StateSerdesTest {
         assertTrue(e.getMessage().contains("reset the application"), e.getMessage());
         assertThrows(SerializationException.class, () -> StateSerdes.OPENED.deserializer().deserialize("t", new byte[17]));
         assertThrows(SerializationException.class, () -> StateSerdes.BUFFER_KEY.deserializer().deserialize("t", "g|T|000001".getBytes()));
+        assertThrows(SerializationException.class, () -> StateSerdes.RECENT_GROUP.deserializer().deserialize("t",
+                "{\"groupId\":\"g\"}".getBytes()));  // the JSON form of an older version
     }
 }
