@@ -25,7 +25,7 @@ final class RecentGroups {
                     finiteOrNull(a.getAdvantage()), finiteOrNull(a.getShapedReward()));
         }
 
-        private static Double finiteOrNull(double d) {
+        static Double finiteOrNull(double d) {
             return Double.isFinite(d) ? d : null;
         }
     }

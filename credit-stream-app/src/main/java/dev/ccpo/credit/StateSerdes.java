@@ -173,20 +173,21 @@ final class StateSerdes {
      */
     static final Serde<RecentGroups.Summary> RECENT_GROUP = serde(
             r -> {
+                List<RecentGroups.Advantage> advs = r.advantages();
                 byte[] g = utf8(r.groupId());
-                List<byte[][]> ids = new ArrayList<>(r.advantages().size());
+                byte[][] ids = new byte[advs.size()][], roles = new byte[advs.size()][];
                 int size = 4 + g.length + 1 + 4;
-                for (RecentGroups.Advantage a : r.advantages()) {
-                    byte[][] s = {utf8(a.trajectoryId()), utf8(a.role())};
-                    ids.add(s);
-                    size += 4 + s[0].length + 4 + 4 + s[1].length + 16;
+                for (int i = 0; i < advs.size(); i++) {
+                    ids[i] = utf8(advs.get(i).trajectoryId());
+                    roles[i] = utf8(advs.get(i).role());
+                    size += 4 + ids[i].length + 4 + 4 + roles[i].length + 8 + 8;
                 }
                 ByteBuffer b = ByteBuffer.allocate(size).putInt(g.length).put(g).put((byte) (r.complete() ? 1 : 0))
-                        .putInt(r.advantages().size());
-                for (int i = 0; i < ids.size(); i++) {
-                    RecentGroups.Advantage a = r.advantages().get(i);
-                    b.putInt(ids.get(i)[0].length).put(ids.get(i)[0]).putInt(a.agentId()).putInt(ids.get(i)[1].length)
-                            .put(ids.get(i)[1]).putDouble(nanIfNull(a.advantage())).putDouble(nanIfNull(a.shapedReward()));
+                        .putInt(advs.size());
+                for (int i = 0; i < advs.size(); i++) {
+                    RecentGroups.Advantage a = advs.get(i);
+                    b.putInt(ids[i].length).put(ids[i]).putInt(a.agentId()).putInt(roles[i].length).put(roles[i])
+                            .putDouble(nanIfNull(a.advantage())).putDouble(nanIfNull(a.shapedReward()));
                 }
                 return b.array();
             },
@@ -196,9 +197,14 @@ final class StateSerdes {
                 int n = b.getInt();
                 if (n < 0 || n > b.remaining()) throw new IllegalArgumentException("advantage count " + n);
                 List<RecentGroups.Advantage> advs = new ArrayList<>(n);
-                for (int i = 0; i < n; i++)
-                    advs.add(new RecentGroups.Advantage(sized(b), b.getInt(), sized(b), finiteOrNull(b.getDouble()),
-                            finiteOrNull(b.getDouble())));
+                for (int i = 0; i < n; i++) {
+                    String trajectoryId = sized(b);
+                    int agentId = b.getInt();
+                    String role = sized(b);
+                    double advantage = b.getDouble(), shaped = b.getDouble();
+                    advs.add(new RecentGroups.Advantage(trajectoryId, agentId, role,
+                            RecentGroups.Advantage.finiteOrNull(advantage), RecentGroups.Advantage.finiteOrNull(shaped)));
+                }
                 return new RecentGroups.Summary(g, complete, List.copyOf(advs));
             });
 
@@ -244,8 +250,6 @@ final class StateSerdes {
     }
 
     private static double nanIfNull(Double d) { return d == null ? Double.NaN : d; }
-
-    private static Double finiteOrNull(double d) { return Double.isFinite(d) ? d : null; }
 
     private static String rest(ByteBuffer b) {
         String s = new String(b.array(), b.position(), b.remaining(), StandardCharsets.UTF_8);

@@ -66,7 +66,8 @@ public final class Demo {
                 .integer("task.reasoner.steps", 1, 0, 7, "Steps the Reasoner works out itself from the Thinker's plan (0 = the plan carries the answer and the Reasoner copies it); below task.steps.")
                 .integer("task.count", 20_000, 1, 10_000_000, "Tasks the demo publishes to ccpo.tasks for the generator.")
                 .integer("group.size", 8, 2, 64, "G: rollouts per task (one GRPO group).")
-                .integer("groups.per.version", 2, 1, 1000, "Groups per learner step; one step = one new policy version.")
+                .integer("groups.per.version", 4, 1, 1000, "Groups per learner step; one step = one new policy version. "
+                        + "4 measured fastest against the loop (demo/README); the learning results there were measured with 2.")
                 .integer("max.policy.lag", 3, 0, 1000, "The generator's staleness bound: max versions its data may run ahead of the latest published policy.")
                 .integer("counterfactual.batch", 8, 1, 10_000, "Trajectories the counterfactual worker takes per poll and transaction, re-run in one batched call (its max.poll.records).")
                 .integer("max.new.tokens", 40, 8, 256, "Max tokens per turn (the Thinker's plan is about 36 characters).")
