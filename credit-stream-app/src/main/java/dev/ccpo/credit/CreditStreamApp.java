@@ -12,7 +12,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 
@@ -31,12 +30,12 @@ public final class CreditStreamApp implements AutoCloseable {
 
     public CreditStreamApp(Config config) {
         CreditSettings s = resolvePartitions(CreditSettings.from(config), config);
-        if (config.bool(CreditSettings.REPLAY)) createReplayOutputs(s, config);
-        else if (!s.applicationId().equals(CreditSettings.LIVE_APPLICATION_ID) && s.advantagesTopic().equals("ccpo.advantages"))
+        boolean replay = config.bool(CreditSettings.REPLAY);
+        if (!replay && !s.applicationId().equals(CreditSettings.LIVE_APPLICATION_ID) && s.advantagesTopic().equals("ccpo.advantages"))
             log.warn("{}={} is not the live pipeline's {} but writes the live {}, {} and {}; for a replay pass --{}=true",
                     CreditSettings.APPLICATION_ID, s.applicationId(), CreditSettings.LIVE_APPLICATION_ID, s.advantagesTopic(),
                     s.dlqTopic(), s.statsTopic(), CreditSettings.REPLAY);
-        createStatsRepartition(s, config);
+        createMissingTopics(s, config, replay);
         RecordSerdes serdes = RecordSerdes.fromConfig(config);
         Properties p = streamsProperties(config, s);
         streams = new KafkaStreams(CreditTopology.build(s, serdes.trajectory(), serdes.counterfactual(),
@@ -76,10 +75,7 @@ public final class CreditStreamApp implements AutoCloseable {
      */
     static CreditSettings resolvePartitions(CreditSettings s, Config config) {
         if (s.stats().inputPartitions() > 0) return s;
-        Properties ap = new Properties();
-        ap.putAll(config.kafkaClientProperties());
-        ap.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.string(CommonKeys.BOOTSTRAP_SERVERS));
-        try (Admin admin = Admin.create(ap)) {
+        try (Admin admin = Admin.create(config.kafkaClientProperties())) {
             TopicDescription d = admin.describeTopics(List.of(s.trajectoriesTopic())).allTopicNames()
                     .get(60, TimeUnit.SECONDS).get(s.trajectoriesTopic());
             int n = d.partitions().size();
@@ -92,59 +88,47 @@ public final class CreditStreamApp implements AutoCloseable {
     }
 
     /**
-     * A replay's own output topics, created when missing (a fresh cluster has only the pipeline's topics): advantages
-     * and dead letters with the input's partitions, statistics with one partition and append-time retention, like
-     * the live ones.
+     * The topics the app needs before its Streams client starts, created when missing:
+     * <ul>
+     *   <li>the stats repartition topic, as Streams would create it. Otherwise the consumers subscribe while it does
+     *       not exist yet, see their metadata change when the group leader creates it, and rebalance a second time:
+     *       measured 2.4 s of a 14 s replay (a thread learns of the new rebalance at its next heartbeat, up to
+     *       heartbeat.interval.ms = 3 s later);</li>
+     *   <li>a replay's own outputs (a fresh cluster has only the pipeline's topics): advantages and dead letters with
+     *       the input's partitions, statistics with one partition and append-time retention, like the live ones.</li>
+     * </ul>
+     * A topic another instance creates meanwhile is fine.
      */
-    static void createReplayOutputs(CreditSettings s, Config config) {
-        Properties ap = new Properties();
-        ap.putAll(config.kafkaClientProperties());
-        ap.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.string(CommonKeys.BOOTSTRAP_SERVERS));
-        int n = s.stats().inputPartitions();
-        try (Admin admin = Admin.create(ap)) {
-            java.util.Set<String> existing = admin.listTopics().names().get(60, TimeUnit.SECONDS);
-            List<NewTopic> missing = new java.util.ArrayList<>();
-            if (!existing.contains(s.advantagesTopic()))
-                missing.add(new NewTopic(s.advantagesTopic(), java.util.Optional.of(n), java.util.Optional.empty()));
-            if (!existing.contains(s.dlqTopic()))
-                missing.add(new NewTopic(s.dlqTopic(), java.util.Optional.of(n), java.util.Optional.empty()));
-            if (!existing.contains(s.statsTopic()))
-                missing.add(new NewTopic(s.statsTopic(), java.util.Optional.of(1), java.util.Optional.empty())
-                        .configs(java.util.Map.of("retention.ms", String.valueOf(24L * 3600 * 1000), "message.timestamp.type", "LogAppendTime")));
-            if (!missing.isEmpty()) {
-                admin.createTopics(missing).all().get(60, TimeUnit.SECONDS);
-                log.info("replay {}: created {}", s.applicationId(), missing.stream().map(NewTopic::name).toList());
-            }
-        } catch (Exception e) {
-            throw new IllegalStateException("replay " + s.applicationId() + ": cannot create its output topics "
-                    + s.outputTopics() + ": " + e.getMessage(), e);
+    static void createMissingTopics(CreditSettings s, Config config, boolean replay) {
+        // Streams' own repartition-topic settings (RepartitionTopicConfig): it purges what it has consumed itself.
+        List<NewTopic> wanted = new java.util.ArrayList<>(List.of(new NewTopic(CreditTopology.statsRepartitionTopic(s.applicationId()),
+                java.util.Optional.of(1), java.util.Optional.empty()).configs(java.util.Map.of("cleanup.policy", "delete",
+                "segment.bytes", "52428800", "retention.ms", "-1", "message.timestamp.type", "CreateTime"))));
+        if (replay) {
+            int n = s.stats().inputPartitions();
+            wanted.add(new NewTopic(s.advantagesTopic(), java.util.Optional.of(n), java.util.Optional.empty()));
+            wanted.add(new NewTopic(s.dlqTopic(), java.util.Optional.of(n), java.util.Optional.empty()));
+            wanted.add(new NewTopic(s.statsTopic(), java.util.Optional.of(1), java.util.Optional.empty())
+                    .configs(java.util.Map.of("retention.ms", String.valueOf(24L * 3600 * 1000), "message.timestamp.type", "LogAppendTime")));
         }
-    }
-
-    /**
-     * The stats repartition topic, created before the Streams client starts when missing, as Streams would create it.
-     * Otherwise its consumers subscribe while it does not exist yet, see their metadata change when the group leader
-     * creates it, and rebalance a second time: measured 2.4 s of a 14 s replay (a thread learns of the new rebalance
-     * at its next heartbeat, up to heartbeat.interval.ms = 3 s later).
-     */
-    static void createStatsRepartition(CreditSettings s, Config config) {
-        String topic = CreditTopology.statsRepartitionTopic(s.applicationId());
-        Properties ap = new Properties();
-        ap.putAll(config.kafkaClientProperties());
-        ap.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.string(CommonKeys.BOOTSTRAP_SERVERS));
-        try (Admin admin = Admin.create(ap)) {
-            if (admin.listTopics().names().get(60, TimeUnit.SECONDS).contains(topic)) return;
-            // Streams' own repartition-topic settings (RepartitionTopicConfig): it purges what it has consumed itself.
-            admin.createTopics(List.of(new NewTopic(topic, java.util.Optional.of(1), java.util.Optional.empty())
-                    .configs(java.util.Map.of("cleanup.policy", "delete", "segment.bytes", "52428800",
-                            "retention.ms", "-1", "message.timestamp.type", "CreateTime"))))
-                    .all().get(60, TimeUnit.SECONDS);
-            log.info("{}: created {}", s.applicationId(), topic);
-        } catch (java.util.concurrent.ExecutionException e) {
-            if (!(e.getCause() instanceof org.apache.kafka.common.errors.TopicExistsException))  // another instance won
-                throw new IllegalStateException("cannot create " + topic + ": " + e.getCause().getMessage(), e);
+        List<String> names = wanted.stream().map(NewTopic::name).toList();
+        try (Admin admin = Admin.create(config.kafkaClientProperties())) {
+            java.util.Set<String> existing = admin.listTopics().names().get(60, TimeUnit.SECONDS);
+            List<NewTopic> missing = wanted.stream().filter(t -> !existing.contains(t.name())).toList();
+            List<String> created = new java.util.ArrayList<>();
+            for (var f : admin.createTopics(missing).values().entrySet()) {
+                try {
+                    f.getValue().get(60, TimeUnit.SECONDS);
+                    created.add(f.getKey());
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (!(e.getCause() instanceof org.apache.kafka.common.errors.TopicExistsException)) throw e;
+                }
+            }
+            if (!created.isEmpty()) log.info("{}: created {}", s.applicationId(), created);
         } catch (Exception e) {
-            throw new IllegalStateException("cannot create " + topic + ": " + e.getMessage(), e);
+            Throwable cause = e instanceof java.util.concurrent.ExecutionException ? e.getCause() : e;
+            throw new IllegalStateException(s.applicationId() + ": cannot create the topics it needs " + names + ": "
+                    + cause.getMessage(), e);
         }
     }
 

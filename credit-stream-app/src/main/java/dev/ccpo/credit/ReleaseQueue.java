@@ -7,7 +7,6 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import java.util.TreeMap;
@@ -25,12 +24,8 @@ final class ReleaseQueue {
         TimeKey key() { return new TimeKey(releaseAt, groupId); }
     }
 
-    /** The store's key order (that of the keys' bytes). */
-    private static final Comparator<TimeKey> ORDER = Comparator.comparingLong(TimeKey::timeMs)
-            .thenComparing(TimeKey::id, StateSerdes::compareUtf8);
-
     private KeyValueStore<TimeKey, Hold> store;
-    private final TreeMap<TimeKey, Held> queue = new TreeMap<>(ORDER);
+    private final TreeMap<TimeKey, Held> queue = new TreeMap<>(TimeKey.ORDER);
 
     void init(KeyValueStore<TimeKey, Hold> store) {
         this.store = store;

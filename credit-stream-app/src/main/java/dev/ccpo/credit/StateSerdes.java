@@ -30,7 +30,11 @@ final class StateSerdes {
     private StateSerdes() { }
 
     /** A key ordered by time, then id: the release queue (releaseAt, groupId) and the done index (completed at, groupId). */
-    record TimeKey(long timeMs, String id) { }
+    record TimeKey(long timeMs, String id) {
+        /** The store's order of these keys (that of their bytes). */
+        static final Comparator<TimeKey> ORDER = Comparator.comparingLong(TimeKey::timeMs)
+                .thenComparing(TimeKey::id, StateSerdes::compareUtf8);
+    }
 
     /** When a group's first record was buffered: in stream time (grace) and by the wall clock (when the input stops). */
     record Opened(long streamMs, long wallMs) { }

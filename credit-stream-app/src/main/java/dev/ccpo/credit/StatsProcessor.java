@@ -188,7 +188,7 @@ final class StatsProcessor implements Processor<String, byte[], String, RolloutS
     private void close(long closeTo) {
         // windowStart -> role -> {credit, joint, cf}, merged in key (= groupId) order; and the number of groups.
         TreeMap<Long, TreeMap<String, Stat[]>> closing = new TreeMap<>();
-        Map<String, Long> groups = new java.util.HashMap<>();  // "windowStart|role" -> groups in it
+        Map<Map.Entry<Long, String>, Long> groups = new java.util.HashMap<>();  // (windowStart, role) -> groups in it
         List<WindowKey> done = new ArrayList<>();
         if (closeTo - st.windowMs() >= 0) {
             // Every window starting at or before closeTo - windowMs: keys up to the first possible key of the next start.
@@ -199,7 +199,7 @@ final class StatsProcessor implements Processor<String, byte[], String, RolloutS
                     Stat[] acc = closing.computeIfAbsent(kv.key.windowStart(), x -> new TreeMap<>())
                             .computeIfAbsent(kv.key.role(), x -> new Stat[]{Stat.EMPTY, Stat.EMPTY, Stat.EMPTY});
                     for (int i = 0; i < 3; i++) acc[i] = acc[i].merge(kv.value[i]);
-                    groups.merge(kv.key.windowStart() + "|" + kv.key.role(), 1L, Long::sum);
+                    groups.merge(Map.entry(kv.key.windowStart(), kv.key.role()), 1L, Long::sum);
                     done.add(kv.key);
                 }
             }
@@ -219,7 +219,7 @@ final class StatsProcessor implements Processor<String, byte[], String, RolloutS
             for (int i = 0; i < mine.size(); i++) {
                 long ws = mine.get(i);
                 Stat[] w = closing.get(ws).get(r.getKey());
-                RoleHistory next = h.fold(w, st.history(), s.windowDecay(groups.get(ws + "|" + r.getKey())), st.historyWindows());
+                RoleHistory next = h.fold(w, st.history(), s.windowDecay(groups.get(Map.entry(ws, r.getKey()))), st.historyWindows());
                 if (finite(w) && finite(next.current(st.history()))) {
                     h = next;
                 } else {  // the history never folds or becomes a non-finite value: keep the old one, say so
