@@ -45,7 +45,7 @@ public final class CreditStreamApp implements AutoCloseable {
 
     /**
      * The Streams client's properties: kafka.* keys as given, over these defaults. Live: a transaction every 200 ms
-     * (latency). A replay reads a backlog, so it trades latency for throughput: two stream threads, a transaction per
+     * (latency). A replay reads a backlog, so it trades latency for throughput: four stream threads, a transaction per
      * second, bigger polls, bigger producer batches. None of them changes a record (replays stay byte-identical).
      */
     static Properties streamsProperties(Config config, CreditSettings s) {
@@ -53,7 +53,12 @@ public final class CreditStreamApp implements AutoCloseable {
         boolean replay = config.bool(CreditSettings.REPLAY);
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, replay ? 1000 : 200);
         if (replay) {
-            p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 2);  // one waits on a transaction while the other processes
+            // Threads wait on transactions and fetches: with four (one per input partition of the pipeline's topics),
+            // one processes while others wait (CreditBenchmark, credit-stream-app README).
+            p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 4);
+            // Restoring the (empty) stores of a fresh replay: a task added while the restore consumer's fetch waits
+            // (fetch.max.wait.ms, 500 ms) started half a second late.
+            p.put(StreamsConfig.restoreConsumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), 50);
             p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), 5000);
             p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 20);
             p.put(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), 256 * 1024);
@@ -94,6 +99,9 @@ public final class CreditStreamApp implements AutoCloseable {
      *       not exist yet, see their metadata change when the group leader creates it, and rebalance a second time:
      *       measured 2.4 s of a 14 s replay (a thread learns of the new rebalance at its next heartbeat, up to
      *       heartbeat.interval.ms = 3 s later);</li>
+     *   <li>the stores' changelogs, as Streams would create them (compacted; CreateTime). Streams creates them
+     *       during the first rebalance and then waits until each has a leader, polling every 100 ms: 0.8 s of a
+     *       replay's start-up for nine topics on a local broker, now overlapped with the client's own start;</li>
      *   <li>a replay's own outputs (a fresh cluster has only the pipeline's topics): advantages and dead letters with
      *       the input's partitions, statistics with one partition and append-time retention, like the live ones.</li>
      * </ul>
@@ -104,6 +112,9 @@ public final class CreditStreamApp implements AutoCloseable {
         List<NewTopic> wanted = new java.util.ArrayList<>(List.of(new NewTopic(CreditTopology.statsRepartitionTopic(s.applicationId()),
                 java.util.Optional.of(1), java.util.Optional.empty()).configs(java.util.Map.of("cleanup.policy", "delete",
                 "segment.bytes", "52428800", "retention.ms", "-1", "message.timestamp.type", "CreateTime"))));
+        CreditTopology.changelogTopics(s.applicationId(), s.stats().inputPartitions()).forEach((name, partitions) ->
+                wanted.add(new NewTopic(name, java.util.Optional.of(partitions), java.util.Optional.empty())
+                        .configs(java.util.Map.of("cleanup.policy", "compact", "message.timestamp.type", "CreateTime"))));
         if (replay) {
             int n = s.stats().inputPartitions();
             wanted.add(new NewTopic(s.advantagesTopic(), java.util.Optional.of(n), java.util.Optional.empty()));

@@ -37,6 +37,7 @@ final class GroupRelease {
     private int partition;
     // In memory, for wall-clock fallbacks only (never in a record): what the stream and the stats last did.
     private long lastSentWm = Long.MIN_VALUE, lastStreamAdvanceWall;
+    private long lastClosableSent = Long.MIN_VALUE;  // the last window end + grace the sent watermarks passed
     private long lastStatsWm = Long.MIN_VALUE, lastStatsProgressWall;
     private final Map<String, Long> heldSinceWall = new java.util.HashMap<>();
 
@@ -65,8 +66,23 @@ final class GroupRelease {
     void maybeSendWatermark(long streamNow, long timestamp) {
         if (lastSentWm == Long.MIN_VALUE || streamNow >= lastSentWm + Math.max(1, s.stats().windowMs() / 10)) {
             lastSentWm = streamNow;
-            ctx.forward(new Record<>("~wm", new CreditOutput.Signals(StatsMessage.watermark(partition, streamNow)), timestamp));
+            toStats(new Record<>("~wm", new CreditOutput.Signals(StatsMessage.watermark(partition, streamNow)), timestamp));
         }
+    }
+
+    /**
+     * Forwards a message to the stats task. When its watermark lets a window close (passes a window end + grace), a
+     * commit is requested: under exactly-once the stats task reads it only once committed, and a window's held groups
+     * wait for it, so it should not wait for commit.interval.ms (1 s in a replay, twice over: here, then the stats).
+     */
+    private void toStats(Record<String, CreditOutput> r) {
+        long wm = ((CreditOutput.Signals) r.value()).value().watermarkMs();
+        long closable = s.stats().windowStart(wm - s.stats().graceMs());
+        if (closable > lastClosableSent) {
+            if (lastClosableSent != Long.MIN_VALUE) ctx.commit();
+            lastClosableSent = closable;
+        }
+        ctx.forward(r);
     }
 
     /**
@@ -100,7 +116,7 @@ final class GroupRelease {
             }
         }
         lastSentWm = Math.max(lastSentWm, now);
-        ctx.forward(new Record<>(role, new CreditOutput.Signals(StatsMessage.signals(partition, now, eventTime, role, sig[0],
+        toStats(new Record<>(role, new CreditOutput.Signals(StatsMessage.signals(partition, now, eventTime, role, sig[0],
                 sig[1], sig[2], g)), eventTime));
         if (s.release() == CreditSettings.Release.ON_COMPLETE) {  // no wait: the newest closed history there is
             counters.inc("groups.released-on-complete");
@@ -141,6 +157,8 @@ final class GroupRelease {
             if (late) timedOut.add(h.groupId());
             return late;
         });
+        // Advantages are read (read_committed) once committed: a released batch (a window's groups) asks for a commit.
+        if (!ready.isEmpty()) ctx.commit();
         for (ReleaseQueue.Held h : ready) {
             if (timedOut.contains(h.groupId())) {
                 counters.inc("groups.history-timeout");

@@ -182,6 +182,7 @@ final class StatsProcessor implements Processor<String, byte[], String, RolloutS
         log.debug("closing windows up to {} (watermarks {})", closeTo, java.util.Arrays.toString(wm));
         close(closeTo);
         progress.put(CLOSED_THROUGH, closeTo);
+        ctx.commit();  // held groups wait for these statistics: visible once committed, not after commit.interval.ms
     }
 
     /** Closes every buffered window ending at or before closeTo, in window order, and publishes per role. */

@@ -29,7 +29,9 @@ import java.util.concurrent.CompletableFuture;
  *       (exactly_once_v2, default windows), timed from its start to the last advantage read (read_committed),
  *       app start-up included.</li>
  * </ol>
- * Prints one final line {@code advantages/s <A> raw records/s <B> ratio <A/B>}.
+ * On the way it prints the app's counters every 2 s ({@code -Dbench.progress.ms} to change), the CPU time of this
+ * process and of the broker over the app's run, and per stream thread its commits, polls and time blocked in the
+ * Kafka clients (Streams' thread metrics). Prints one final line {@code advantages/s <A> raw records/s <B> ratio <A/B>}.
  * Usage: CreditBenchmark [groups=10000] [G=8] [app args, e.g. --replay=true]
  */
 public final class CreditBenchmark {
@@ -51,8 +53,8 @@ public final class CreditBenchmark {
                 Thread progress = new Thread(() -> {  // where the time goes: held vs emitted over time
                     try {
                         while (true) {
-                            Thread.sleep(2000);
-                            System.out.printf("  %.0f s: %s%n", (System.nanoTime() - t0) / 1e9, app.counters().snapshot());
+                            Thread.sleep(Long.getLong("bench.progress.ms", 2000));
+                            System.out.printf("  %.1f s: %s%n", (System.nanoTime() - t0) / 1e9, app.counters().snapshot());
                         }
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
@@ -69,10 +71,24 @@ public final class CreditBenchmark {
                 // The machine's CPU is the limit here, and CPU time is steadier than the wall clock from run to run.
                 System.out.printf("cpu: this process (app and reader) %.1f s, broker %.1f s, %.1f us per advantage%n",
                         cpu, brokerCpu, (cpu + brokerCpu) / got * 1e6);
+                threadTimes(app);
                 if (got != expected) throw new IllegalStateException("read " + got + " advantages, expected " + expected);
             }
             System.out.printf("advantages/s %.0f raw records/s %.0f ratio %.3f%n", adv, raw, adv / raw);
         }
+    }
+
+    /** Per stream thread: commits and their mean latency, polls, and the time blocked in Kafka clients. */
+    static void threadTimes(CreditStreamApp app) {
+        Map<String, Map<String, Object>> by = new java.util.TreeMap<>();
+        app.streams().metrics().forEach((name, m) -> {
+            String thread = name.tags().get("thread-id");
+            if (name.group().equals("stream-thread-metrics") && thread != null && java.util.Set.of("commit-total",
+                    "commit-latency-avg", "commit-latency-max", "poll-total", "poll-latency-avg", "process-total",
+                    "punctuate-latency-avg", "punctuate-total", "blocked-time-ns-total").contains(name.name()))
+                by.computeIfAbsent(thread.replaceAll(".*-", ""), k -> new java.util.TreeMap<>()).put(name.name(), m.metricValue());
+        });
+        by.forEach((t, m) -> System.out.printf("  stream thread %s: %s%n", t, m));
     }
 
     /** User + system CPU seconds of a process, from /proc (Linux; NaN elsewhere). */

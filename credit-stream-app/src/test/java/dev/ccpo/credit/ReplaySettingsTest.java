@@ -44,7 +44,9 @@ class ReplaySettingsTest {
         Map<String, String> args = Map.of("replay", "true", "application.id", "r1");
         var replay = CreditStreamApp.streamsProperties(Config.of(CreditSettings.spec(), args), settings(args));
         assertEquals(1000, replay.get("commit.interval.ms"));
-        assertEquals(2, replay.get("num.stream.threads"));
+        assertEquals(4, replay.get("num.stream.threads"));
+        assertEquals(50, replay.get("restore.consumer.fetch.max.wait.ms"));
+        assertEquals(null, live.get("restore.consumer.fetch.max.wait.ms"));
         assertEquals("exactly_once_v2", replay.get("processing.guarantee"));
         Map<String, String> own = Map.of("replay", "true", "application.id", "r1", "kafka.commit.interval.ms", "300");
         assertEquals("300", CreditStreamApp.streamsProperties(Config.of(CreditSettings.spec(), own), settings(own))
