@@ -157,8 +157,9 @@ final class GroupRelease {
             if (late) timedOut.add(h.groupId());
             return late;
         });
-        // Advantages are read (read_committed) once committed: a released batch (a window's groups) asks for a commit.
-        if (!ready.isEmpty()) ctx.commit();
+        // Advantages are read (read_committed) once committed: when the last held group leaves (the task caught up with
+        // its input; in a replay, at its end), a commit is asked rather than waiting for commit.interval.ms.
+        if (!ready.isEmpty() && pending.isEmpty()) ctx.commit();
         for (ReleaseQueue.Held h : ready) {
             if (timedOut.contains(h.groupId())) {
                 counters.inc("groups.history-timeout");

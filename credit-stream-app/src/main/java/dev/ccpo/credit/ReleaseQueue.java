@@ -45,6 +45,8 @@ final class ReleaseQueue {
         queue.put(key, held(key, hold));
     }
 
+    boolean isEmpty() { return queue.isEmpty(); }
+
     /** True when the queue is empty or its head cannot leave by {@code canLeave}. */
     boolean headBlocked(Predicate<Held> canLeave) {
         return queue.isEmpty() || !canLeave.test(queue.firstEntry().getValue());
