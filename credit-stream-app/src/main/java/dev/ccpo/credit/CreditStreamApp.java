@@ -109,11 +109,13 @@ public final class CreditStreamApp implements AutoCloseable {
      */
     static void createMissingTopics(CreditSettings s, Config config, boolean replay) {
         // Streams' own repartition-topic settings (RepartitionTopicConfig): it purges what it has consumed itself.
+        // Streams' replication.factor for its internal topics (kafka.replication.factor; -1 or unset: the broker's default).
+        java.util.Optional<Short> replicas = replicationFactor(config);
         List<NewTopic> wanted = new java.util.ArrayList<>(List.of(new NewTopic(CreditTopology.statsRepartitionTopic(s.applicationId()),
-                java.util.Optional.of(1), java.util.Optional.empty()).configs(java.util.Map.of("cleanup.policy", "delete",
+                java.util.Optional.of(1), replicas).configs(java.util.Map.of("cleanup.policy", "delete",
                 "segment.bytes", "52428800", "retention.ms", "-1", "message.timestamp.type", "CreateTime"))));
         CreditTopology.changelogTopics(s.applicationId(), s.stats().inputPartitions()).forEach((name, partitions) ->
-                wanted.add(new NewTopic(name, java.util.Optional.of(partitions), java.util.Optional.empty())
+                wanted.add(new NewTopic(name, java.util.Optional.of(partitions), replicas)
                         .configs(java.util.Map.of("cleanup.policy", "compact", "message.timestamp.type", "CreateTime"))));
         if (replay) {
             int n = s.stats().inputPartitions();
@@ -140,6 +142,19 @@ public final class CreditStreamApp implements AutoCloseable {
             Throwable cause = e instanceof java.util.concurrent.ExecutionException ? e.getCause() : e;
             throw new IllegalStateException(s.applicationId() + ": cannot create the topics it needs " + names + ": "
                     + cause.getMessage(), e);
+        }
+    }
+
+    /** kafka.replication.factor as Streams reads it: empty for -1 or unset (the broker's default). */
+    static java.util.Optional<Short> replicationFactor(Config config) {
+        Object rf = config.kafkaClientProperties().get(StreamsConfig.REPLICATION_FACTOR_CONFIG);
+        if (rf == null) return java.util.Optional.empty();
+        try {
+            short n = Short.parseShort(rf.toString().trim());
+            return n == -1 ? java.util.Optional.empty() : java.util.Optional.of(n);
+        } catch (NumberFormatException e) {
+            throw new dev.ccpo.config.ConfigException("kafka." + StreamsConfig.REPLICATION_FACTOR_CONFIG + "=" + rf
+                    + ": expected a replication factor (an integer >= 1, or -1 for the broker's default)");
         }
     }
 

@@ -52,4 +52,21 @@ class ReplaySettingsTest {
         assertEquals("300", CreditStreamApp.streamsProperties(Config.of(CreditSettings.spec(), own), settings(own))
                 .get("commit.interval.ms"));
     }
+
+    @Test
+    void internalTopicsCreatedUpFrontTakeStreamsReplicationFactor_andNameTheKeyWhenItIsNotOne() {
+        assertEquals(java.util.Optional.empty(), CreditStreamApp.replicationFactor(Config.of(CreditSettings.spec(), Map.of())));
+        assertEquals(java.util.Optional.empty(), CreditStreamApp.replicationFactor(
+                Config.of(CreditSettings.spec(), Map.of("kafka.replication.factor", "-1"))));
+        assertEquals(java.util.Optional.of((short) 3), CreditStreamApp.replicationFactor(
+                Config.of(CreditSettings.spec(), Map.of("kafka.replication.factor", "3"))));
+        ConfigException e = assertThrows(ConfigException.class, () -> CreditStreamApp.replicationFactor(
+                Config.of(CreditSettings.spec(), Map.of("kafka.replication.factor", "three"))));
+        assertTrue(e.getMessage().contains("kafka.replication.factor=three"), e.getMessage());
+        // Streams' names for the changelogs: <application.id>-<store>-changelog, the group stores with the input's partitions.
+        var topics = CreditTopology.changelogTopics("r1", 4);
+        assertEquals(4, topics.get("r1-credit-buffer-changelog"));
+        assertEquals(1, topics.get("r1-credit-stats-windows-changelog"));
+        assertEquals(9, topics.size());
+    }
 }
