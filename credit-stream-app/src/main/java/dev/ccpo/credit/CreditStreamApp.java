@@ -108,9 +108,8 @@ public final class CreditStreamApp implements AutoCloseable {
      * A topic another instance creates meanwhile is fine.
      */
     static void createMissingTopics(CreditSettings s, Config config, boolean replay) {
+        java.util.Optional<Short> replicas = replicationFactor(config);  // as Streams creates its internal topics
         // Streams' own repartition-topic settings (RepartitionTopicConfig): it purges what it has consumed itself.
-        // Streams' replication.factor for its internal topics (kafka.replication.factor; -1 or unset: the broker's default).
-        java.util.Optional<Short> replicas = replicationFactor(config);
         List<NewTopic> wanted = new java.util.ArrayList<>(List.of(new NewTopic(CreditTopology.statsRepartitionTopic(s.applicationId()),
                 java.util.Optional.of(1), replicas).configs(java.util.Map.of("cleanup.policy", "delete",
                 "segment.bytes", "52428800", "retention.ms", "-1", "message.timestamp.type", "CreateTime"))));
@@ -149,13 +148,16 @@ public final class CreditStreamApp implements AutoCloseable {
     static java.util.Optional<Short> replicationFactor(Config config) {
         Object rf = config.kafkaClientProperties().get(StreamsConfig.REPLICATION_FACTOR_CONFIG);
         if (rf == null) return java.util.Optional.empty();
+        short n;
         try {
-            short n = Short.parseShort(rf.toString().trim());
-            return n == -1 ? java.util.Optional.empty() : java.util.Optional.of(n);
+            n = Short.parseShort(rf.toString().trim());
         } catch (NumberFormatException e) {
-            throw new dev.ccpo.config.ConfigException("kafka." + StreamsConfig.REPLICATION_FACTOR_CONFIG + "=" + rf
-                    + ": expected a replication factor (an integer >= 1, or -1 for the broker's default)");
+            n = 0;
         }
+        if (n == -1) return java.util.Optional.empty();
+        if (n < 1) throw new dev.ccpo.config.ConfigException("kafka." + StreamsConfig.REPLICATION_FACTOR_CONFIG + "=" + rf
+                + ": expected a replication factor (an integer >= 1, or -1 for the broker's default)");
+        return java.util.Optional.of(n);
     }
 
     public KafkaStreams streams() { return streams; }

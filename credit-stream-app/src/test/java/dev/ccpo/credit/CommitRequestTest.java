@@ -51,7 +51,7 @@ class CommitRequestTest {
     }
 
     @Test
-    void theGroupTaskAsksForACommitWhenItsWatermarkLetsAWindowClose_andWhenItReleasesGroups() {
+    void theGroupTaskAsksForACommitWhenItsWatermarkLetsAWindowClose_andWhenItsLastHeldGroupLeaves() {
         CreditSettings s = Fixtures.settings(CreditMode.CCPO);
         RecordSerdes serdes = new RecordSerdes(new InMemorySchemaRegistryClient());
         MockProcessorContext<String, CreditOutput> ctx = new MockProcessorContext<>();
@@ -83,7 +83,7 @@ class CommitRequestTest {
         global.put(StateSerdes.HistoryKey.watermark(dev.ccpo.config.Roles.THINKER), new RolloutHistory.Entry(60_000, empty, empty, empty));
         send(p, ctx, s.trajectoriesTopic(), null, 62_000);
         assertTrue(ctx.forwarded().stream().anyMatch(f -> f.record().value() instanceof CreditOutput.Advantage), "released");
-        assertTrue(ctx.committed(), "released groups ask for a commit");
+        assertTrue(ctx.committed(), "its last held group left: a commit is asked");
     }
 
     static void send(GroupProcessor p, MockProcessorContext<String, CreditOutput> ctx, String topic, byte[] value, long ts) {

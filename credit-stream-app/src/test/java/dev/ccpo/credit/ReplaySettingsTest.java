@@ -63,6 +63,8 @@ class ReplaySettingsTest {
         ConfigException e = assertThrows(ConfigException.class, () -> CreditStreamApp.replicationFactor(
                 Config.of(CreditSettings.spec(), Map.of("kafka.replication.factor", "three"))));
         assertTrue(e.getMessage().contains("kafka.replication.factor=three"), e.getMessage());
+        assertThrows(ConfigException.class, () -> CreditStreamApp.replicationFactor(
+                Config.of(CreditSettings.spec(), Map.of("kafka.replication.factor", "0"))));
         // Streams' names for the changelogs: <application.id>-<store>-changelog, the group stores with the input's partitions.
         var topics = CreditTopology.changelogTopics("r1", 4);
         assertEquals(4, topics.get("r1-credit-buffer-changelog"));
