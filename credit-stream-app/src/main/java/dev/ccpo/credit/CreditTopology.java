@@ -46,10 +46,6 @@ public final class CreditTopology {
     /** Repartition name: the internal topic is {@code <application.id>-stats-repartition}. */
     public static final String STATS_REPARTITION = "stats";
 
-    /** The group task's stores (one task per input partition) and the stats task's (one task). */
-    static final List<String> GROUP_STORES = List.of(BUFFER_STORE, OPEN_STORE, DONE_STORE, DONE_INDEX_STORE, PENDING_STORE,
-            RECENT_STORE), STATS_STORES = List.of(STATS_PROGRESS_STORE, STATS_WINDOWS_STORE, STATS_HISTORY_STORE);
-
     static String statsRepartitionTopic(String applicationId) {
         return applicationId + "-" + STATS_REPARTITION + "-repartition";
     }
@@ -57,8 +53,8 @@ public final class CreditTopology {
     /** Every store's changelog topic (Streams' name for it) → its partitions. */
     static java.util.Map<String, Integer> changelogTopics(String applicationId, int inputPartitions) {
         java.util.Map<String, Integer> m = new java.util.LinkedHashMap<>();
-        GROUP_STORES.forEach(store -> m.put(applicationId + "-" + store + "-changelog", inputPartitions));
-        STATS_STORES.forEach(store -> m.put(applicationId + "-" + store + "-changelog", 1));
+        groupStores().forEach(store -> m.put(applicationId + "-" + store.name() + "-changelog", inputPartitions));
+        statsStores().forEach(store -> m.put(applicationId + "-" + store.name() + "-changelog", 1));
         return m;
     }
 
@@ -73,23 +69,29 @@ public final class CreditTopology {
         return Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(name), k, v);
     }
 
+    /** The group task's stores (one task per input partition). */
+    static List<StoreBuilder<?>> groupStores() {
+        return List.of(kv(BUFFER_STORE, StateSerdes.BUFFER_KEY, Serdes.ByteArray()),
+                kv(OPEN_STORE, Serdes.String(), StateSerdes.OPENED), kv(DONE_STORE, Serdes.String(), Serdes.Long()),
+                kv(DONE_INDEX_STORE, StateSerdes.TIME_KEY, Serdes.ByteArray()), kv(PENDING_STORE, StateSerdes.TIME_KEY, StateSerdes.HOLD),
+                kv(RECENT_STORE, Serdes.Long(), StateSerdes.RECENT_GROUP));
+    }
+
+    /** The stats task's stores (one task). */
+    static List<StoreBuilder<?>> statsStores() {
+        return List.of(kv(STATS_PROGRESS_STORE, Serdes.Integer(), Serdes.Long()),
+                kv(STATS_WINDOWS_STORE, StateSerdes.WINDOW_KEY, StateSerdes.MOMENTS),
+                kv(STATS_HISTORY_STORE, Serdes.String(), StateSerdes.ROLE_HISTORY));
+    }
+
     public static Topology build(CreditSettings s, AvroSerde<Trajectory> trajectories,
                                  AvroSerde<CounterfactualOutcome> counterfactuals, AvroSerde<AgentAdvantage> advantages,
                                  AvroSerde<DeadLetter> deadLetters, AvroSerde<RolloutStats> rolloutStats,
                                  CreditCounters counters) {
         StreamsBuilder b = new StreamsBuilder();
-        // In GROUP_STORES' and STATS_STORES' order.
-        List<StoreBuilder<?>> groupStores = List.of(kv(BUFFER_STORE, StateSerdes.BUFFER_KEY, Serdes.ByteArray()),
-                kv(OPEN_STORE, Serdes.String(), StateSerdes.OPENED), kv(DONE_STORE, Serdes.String(), Serdes.Long()),
-                kv(DONE_INDEX_STORE, StateSerdes.TIME_KEY, Serdes.ByteArray()), kv(PENDING_STORE, StateSerdes.TIME_KEY, StateSerdes.HOLD),
-                kv(RECENT_STORE, Serdes.Long(), StateSerdes.RECENT_GROUP));
+        List<StoreBuilder<?>> groupStores = groupStores(), statsStores = statsStores();
         groupStores.forEach(b::addStateStore);
-        assert groupStores.stream().map(StoreBuilder::name).toList().equals(GROUP_STORES);
-        List<StoreBuilder<?>> statsStores = List.of(kv(STATS_PROGRESS_STORE, Serdes.Integer(), Serdes.Long()),
-                kv(STATS_WINDOWS_STORE, StateSerdes.WINDOW_KEY, StateSerdes.MOMENTS),
-                kv(STATS_HISTORY_STORE, Serdes.String(), StateSerdes.ROLE_HISTORY));
         statsStores.forEach(b::addStateStore);
-        assert statsStores.stream().map(StoreBuilder::name).toList().equals(STATS_STORES);
         // Global stores are restored from their topic through the processor, so no changelog. This one is written by
         // the global thread while the stream threads read it; the in-memory store's range iterator reads each value
         // from an unsynchronized TreeMap (seen: a null value under credit.release=on-complete), so it is RocksDB,

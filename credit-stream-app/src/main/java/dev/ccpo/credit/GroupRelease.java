@@ -37,7 +37,6 @@ final class GroupRelease {
     private int partition;
     // In memory, for wall-clock fallbacks only (never in a record): what the stream and the stats last did.
     private long lastSentWm = Long.MIN_VALUE, lastStreamAdvanceWall;
-    private long lastClosableSent = Long.MIN_VALUE;  // the last window end + grace the sent watermarks passed
     private long lastStatsWm = Long.MIN_VALUE, lastStatsProgressWall;
     private final Map<String, Long> heldSinceWall = new java.util.HashMap<>();
 
@@ -64,25 +63,26 @@ final class GroupRelease {
 
     /** Watermark to the stats task, at most every tenth of a window of stream time (signals carry it too). */
     void maybeSendWatermark(long streamNow, long timestamp) {
-        if (lastSentWm == Long.MIN_VALUE || streamNow >= lastSentWm + Math.max(1, s.stats().windowMs() / 10)) {
-            lastSentWm = streamNow;
-            toStats(new Record<>("~wm", new CreditOutput.Signals(StatsMessage.watermark(partition, streamNow)), timestamp));
-        }
+        if (lastSentWm == Long.MIN_VALUE || streamNow >= lastSentWm + Math.max(1, s.stats().windowMs() / 10))
+            toStats("~wm", StatsMessage.watermark(partition, streamNow), timestamp);
     }
 
     /**
-     * Forwards a message to the stats task. When its watermark lets a window close (passes a window end + grace), a
-     * commit is requested: under exactly-once the stats task reads it only once committed, and a window's held groups
-     * wait for it, so it should not wait for commit.interval.ms (1 s in a replay, twice over: here, then the stats).
+     * Forwards a message to the stats task (its watermark is then the last sent). When its watermark lets a window close
+     * that the last sent did not (passes a window end + grace), a commit is requested: under exactly-once the stats
+     * task reads it only once committed, and a window's held groups wait for it, so it should not wait for
+     * commit.interval.ms (1 s in a replay, twice over: here, then the stats).
      */
-    private void toStats(Record<String, CreditOutput> r) {
-        long wm = ((CreditOutput.Signals) r.value()).value().watermarkMs();
-        long closable = s.stats().windowStart(wm - s.stats().graceMs());
-        if (closable > lastClosableSent) {
-            if (lastClosableSent != Long.MIN_VALUE) ctx.commit();
-            lastClosableSent = closable;
-        }
-        ctx.forward(r);
+    private void toStats(String key, StatsMessage m, long timestamp) {
+        long before = lastSentWm;
+        lastSentWm = Math.max(lastSentWm, m.watermarkMs());
+        if (before != Long.MIN_VALUE && closable(lastSentWm) > closable(before)) ctx.commit();
+        ctx.forward(new Record<>(key, new CreditOutput.Signals(m), timestamp));
+    }
+
+    /** The end of the last window a watermark lets close (window end + grace passed). */
+    private long closable(long watermarkMs) {
+        return s.stats().windowStart(watermarkMs - s.stats().graceMs());
     }
 
     /**
@@ -115,9 +115,7 @@ final class GroupRelease {
                 return;
             }
         }
-        lastSentWm = Math.max(lastSentWm, now);
-        toStats(new Record<>(role, new CreditOutput.Signals(StatsMessage.signals(partition, now, eventTime, role, sig[0],
-                sig[1], sig[2], g)), eventTime));
+        toStats(role, StatsMessage.signals(partition, now, eventTime, role, sig[0], sig[1], sig[2], g), eventTime);
         if (s.release() == CreditSettings.Release.ON_COMPLETE) {  // no wait: the newest closed history there is
             counters.inc("groups.released-on-complete");
             emit(g, buffer.get(g), complete, role, Long.MAX_VALUE);

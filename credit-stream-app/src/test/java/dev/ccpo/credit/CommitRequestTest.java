@@ -4,11 +4,11 @@ import dev.ccpo.avro.CreditMode;
 import dev.ccpo.avro.RolloutStats;
 import dev.ccpo.serde.InMemorySchemaRegistryClient;
 import dev.ccpo.serde.RecordSerdes;
-import org.apache.kafka.common.serialization.Serde;
-import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
+import org.apache.kafka.streams.processor.StateStore;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 import org.junit.jupiter.api.Test;
 
@@ -23,10 +23,13 @@ import static org.junit.jupiter.api.Assertions.*;
  * Streams' MockProcessorContext, which records the request.
  */
 class CommitRequestTest {
-    static <K, V> void store(MockProcessorContext<?, ?> ctx, String name, Serde<K> k, Serde<V> v) {
-        KeyValueStore<K, V> s = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(name), k, v).withLoggingDisabled().build();
-        s.init(ctx.getStateStoreContext(), s);
-        ctx.addStateStore(s);
+    /** The topology's own store builders, without changelogs (MockProcessorContext has no record collector). */
+    static void addStores(MockProcessorContext<?, ?> ctx, List<StoreBuilder<?>> builders) {
+        for (StoreBuilder<?> b : builders) {
+            StateStore store = b.withLoggingDisabled().build();
+            store.init(ctx.getStateStoreContext(), store);
+            ctx.addStateStore(store);
+        }
     }
 
     @Test
@@ -34,9 +37,7 @@ class CommitRequestTest {
         CreditSettings s = Fixtures.settings(CreditMode.CCPO);  // window 60 s, grace 0, one input partition
         MockProcessorContext<String, RolloutStats> ctx = new MockProcessorContext<>();
         ctx.setCurrentSystemTimeMs(0);
-        store(ctx, CreditTopology.STATS_PROGRESS_STORE, Serdes.Integer(), Serdes.Long());
-        store(ctx, CreditTopology.STATS_WINDOWS_STORE, StateSerdes.WINDOW_KEY, StateSerdes.MOMENTS);
-        store(ctx, CreditTopology.STATS_HISTORY_STORE, Serdes.String(), StateSerdes.ROLE_HISTORY);
+        addStores(ctx, CreditTopology.statsStores());
         StatsProcessor p = new StatsProcessor(s, new CreditCounters());
         p.init(ctx);
         p.process(new Record<>("~wm", StatsMessage.watermark(0, 1_000).encode(), 1_000));  // closed through 0: nothing
@@ -56,13 +57,10 @@ class CommitRequestTest {
         RecordSerdes serdes = new RecordSerdes(new InMemorySchemaRegistryClient());
         MockProcessorContext<String, CreditOutput> ctx = new MockProcessorContext<>();
         ctx.setCurrentSystemTimeMs(0);
-        store(ctx, CreditTopology.BUFFER_STORE, StateSerdes.BUFFER_KEY, Serdes.ByteArray());
-        store(ctx, CreditTopology.OPEN_STORE, Serdes.String(), StateSerdes.OPENED);
-        store(ctx, CreditTopology.DONE_STORE, Serdes.String(), Serdes.Long());
-        store(ctx, CreditTopology.DONE_INDEX_STORE, StateSerdes.TIME_KEY, Serdes.ByteArray());
-        store(ctx, CreditTopology.PENDING_STORE, StateSerdes.TIME_KEY, StateSerdes.HOLD);
-        store(ctx, CreditTopology.RECENT_STORE, Serdes.Long(), StateSerdes.RECENT_GROUP);
-        store(ctx, CreditTopology.GLOBAL_STATS_STORE, StateSerdes.HISTORY_KEY, StateSerdes.HISTORY_ENTRY);
+        addStores(ctx, CreditTopology.groupStores());
+        // The global store as the group task reads it (in the topology it is RocksDB, restored from ccpo.rollout-stats).
+        addStores(ctx, List.of(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(CreditTopology.GLOBAL_STATS_STORE),
+                StateSerdes.HISTORY_KEY, StateSerdes.HISTORY_ENTRY)));
         GroupProcessor p = new GroupProcessor(s, serdes.trajectory(), serdes.counterfactual(), new CreditCounters());
         p.init(ctx);
         // One THINK_REASON group of one episode at 1 s: complete once its Thinker-masked counterfactual arrives.
