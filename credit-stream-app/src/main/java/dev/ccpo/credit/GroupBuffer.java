@@ -145,7 +145,8 @@ final class GroupBuffer {
         }
 
         boolean complete() {
-            if (size < 0 || trajs.size() != size) return false;
+            // Each trajectory needs a counterfactual of its own: a cheap bound first (this runs on every arrival).
+            if (size < 0 || trajs.size() != size || entries.size() - trajs.size() < size) return false;
             for (int i = 0; i < size; i++) if (!usable(i)) return false;
             return true;
         }

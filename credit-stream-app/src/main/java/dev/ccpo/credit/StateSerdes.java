@@ -282,6 +282,23 @@ final class StateSerdes {
 
     private static History history(ByteBuffer b) { return new History(b.getLong(), b.getDouble(), b.getDouble()); }
 
-    /** UTF-8 byte order, the stores' order of string keys (String.compareTo is UTF-16 order). */
-    static int compareUtf8(String a, String b) { return Arrays.compareUnsigned(utf8(a), utf8(b)); }
+    /**
+     * UTF-8 byte order, the stores' order of string keys, without encoding (the release queue and the group buffer
+     * compare keys on every insert). UTF-8 order is code point order; UTF-16 order (String.compareTo) differs from it
+     * only where a surrogate (a code point above U+FFFF) meets a char in U+E000..U+FFFF, so those are shifted apart.
+     */
+    static int compareUtf8(String a, String b) {
+        int n = Math.min(a.length(), b.length());
+        for (int i = 0; i < n; i++) {
+            char x = a.charAt(i), y = b.charAt(i);
+            if (x != y) {
+                if (x >= 0xD800 && y >= 0xD800) return codePointOrder(x) - codePointOrder(y);
+                return x - y;
+            }
+        }
+        return a.length() - b.length();
+    }
+
+    /** U+D800..U+DFFF (surrogates) after U+E000..U+FFFF, both kept in order: the code points they stand for. */
+    private static int codePointOrder(char c) { return c >= 0xE000 ? c - 0x800 : c + 0x2000; }
 }

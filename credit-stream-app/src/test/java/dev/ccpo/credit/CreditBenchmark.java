@@ -48,6 +48,8 @@ public final class CreditBenchmark {
             int expected = groups * g * 2;
             long t0 = System.nanoTime();
             double cpu0 = cpuSeconds(ProcessHandle.current()), brokerCpu0 = childrenCpuSeconds();
+            Map<String, Double> threads0 = threadCpu(ProcessHandle.current());
+            Map<String, Double> brokerThreads0 = threadCpu(ProcessHandle.current().children().findFirst().orElseThrow());
             double adv;
             try (CreditStreamApp app = CreditStreamAppIT.app(appArgs.toArray(String[]::new))) {
                 Thread progress = new Thread(() -> {  // where the time goes: held vs emitted over time
@@ -62,16 +64,36 @@ public final class CreditBenchmark {
                 }, "bench-progress");
                 progress.setDaemon(true);
                 progress.start();
+                // The three phases of a replay: start-up (until the first group is held), intake (until the last), tail.
+                long[] phase = {0, 0};
+                Thread phases = new Thread(() -> {
+                    try {
+                        while (phase[1] == 0) {
+                            long held = app.counters().get("groups.held"), now = System.nanoTime() - t0;
+                            if (phase[0] == 0 && held > 0) phase[0] = now;
+                            if (held >= groups) phase[1] = now;
+                            Thread.sleep(20);
+                        }
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }, "bench-phases");
+                phases.setDaemon(true);
+                phases.start();
                 int got = CreditStreamAppIT.readAll("ccpo.advantages.ccpo-credit-bench", expected, Duration.ofMinutes(10)).size();
                 double s = (System.nanoTime() - t0) / 1e9;
                 adv = got / s;
                 System.out.printf("credit: %d groups (G=%d), %d advantages in %.2f s (incl. app start-up) = %.0f advantages/s; %s%n",
                         groups, g, got, s, adv, app.counters().snapshot());
+                System.out.printf("phases: start-up %.2f s, intake %.2f s, tail %.2f s%n", phase[0] / 1e9,
+                        (phase[1] - phase[0]) / 1e9, s - phase[1] / 1e9);
                 double cpu = cpuSeconds(ProcessHandle.current()) - cpu0, brokerCpu = childrenCpuSeconds() - brokerCpu0;
                 // The machine's CPU is the limit here, and CPU time is steadier than the wall clock from run to run.
                 System.out.printf("cpu: this process (app and reader) %.1f s, broker %.1f s, %.1f us per advantage%n",
                         cpu, brokerCpu, (cpu + brokerCpu) / got * 1e6);
                 threadTimes(app);
+                printCpuBy("this process", threads0, threadCpu(ProcessHandle.current()));
+                printCpuBy("broker", brokerThreads0, threadCpu(ProcessHandle.current().children().findFirst().orElseThrow()));
                 if (got != expected) throw new IllegalStateException("read " + got + " advantages, expected " + expected);
             }
             System.out.printf("advantages/s %.0f raw records/s %.0f ratio %.3f%n", adv, raw, adv / raw);
@@ -89,6 +111,34 @@ public final class CreditBenchmark {
                 by.computeIfAbsent(thread.replaceAll(".*-", ""), k -> new java.util.TreeMap<>()).put(name.name(), m.metricValue());
         });
         by.forEach((t, m) -> System.out.printf("  stream thread %s: %s%n", t, m));
+    }
+
+    /** CPU seconds per kind of thread (its name without numbers), from /proc/PID/task (Linux; empty elsewhere). */
+    static Map<String, Double> threadCpu(ProcessHandle p) {
+        Map<String, Double> by = new java.util.TreeMap<>();
+        try (var tasks = java.nio.file.Files.list(java.nio.file.Path.of("/proc/" + p.pid() + "/task"))) {
+            tasks.forEach(t -> {
+                try {
+                    String stat = java.nio.file.Files.readString(t.resolve("stat"));
+                    String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("[0-9]+", "#");
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    by.merge(name, (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0, Double::sum);
+                } catch (java.io.IOException | RuntimeException e) {
+                    // a thread that ended meanwhile
+                }
+            });
+        } catch (java.io.IOException e) {
+            return by;
+        }
+        return by;
+    }
+
+    static void printCpuBy(String what, Map<String, Double> before, Map<String, Double> after) {
+        StringBuilder sb = new StringBuilder("  cpu by thread, " + what + ":");
+        after.entrySet().stream().map(e -> Map.entry(e.getKey(), e.getValue() - before.getOrDefault(e.getKey(), 0.0)))
+                .filter(e -> e.getValue() >= 0.05).sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+                .forEach(e -> sb.append(String.format(" %s %.2f;", e.getKey(), e.getValue())));
+        System.out.println(sb);
     }
 
     /** User + system CPU seconds of a process, from /proc (Linux; NaN elsewhere). */

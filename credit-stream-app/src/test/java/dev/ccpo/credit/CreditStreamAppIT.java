@@ -62,26 +62,32 @@ class CreditStreamAppIT {
     static void produceSyntheticGroups(Map<String, Object> clientProps, RecordSerdes serdes, String trajTopic, String cfTopic,
                                        int groups, int g, long seed) throws Exception {
         Map<String, Object> p = new HashMap<>(clientProps);
+        // Event times end before now: the broker refuses timestamps over an hour ahead
+        // (log.message.timestamp.after.max.ms), which a long run from BASE would reach (about 39,000 groups).
+        long base = Math.min(BASE, (System.currentTimeMillis() - groups * 100L - 300_000L) / 60_000L * 60_000L);
+        java.util.concurrent.atomic.AtomicReference<Exception> failed = new java.util.concurrent.atomic.AtomicReference<>();
+        org.apache.kafka.clients.producer.Callback check = (md, e) -> { if (e != null) failed.compareAndSet(null, e); };
         try (KafkaProducer<byte[], byte[]> prod = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
             java.util.Random rnd = new java.util.Random(seed);
             for (int i = 0; i < groups; i++) {
                 String gid = "it-" + seed + "-" + i;
                 byte[] key = gid.getBytes(java.nio.charset.StandardCharsets.UTF_8);
                 for (int k = 0; k < g; k++) {
-                    long ts = BASE + i * 100L + k;
+                    long ts = base + i * 100L + k;
                     Trajectory t = Fixtures.thinkReason(gid, k, g, rnd.nextInt(2), ts);
-                    prod.send(new ProducerRecord<>(trajTopic, null, ts, key, serdes.trajectory().serialize(trajTopic, t)));
+                    prod.send(new ProducerRecord<>(trajTopic, null, ts, key, serdes.trajectory().serialize(trajTopic, t)), check);
                     prod.send(new ProducerRecord<>(cfTopic, null, ts, key,
-                            serdes.counterfactual().serialize(cfTopic, Fixtures.solo(gid, k, g, rnd.nextInt(2), ts))));
+                            serdes.counterfactual().serialize(cfTopic, Fixtures.solo(gid, k, g, rnd.nextInt(2), ts))), check);
                 }
             }
             // A heartbeat (null value) on every partition far ahead: every window closes and every group is
             // released by stream time, so the result does not depend on the wall-clock fallbacks.
             int parts = prod.partitionsFor(trajTopic).size();
             for (int p2 = 0; p2 < parts; p2++)
-                prod.send(new ProducerRecord<byte[], byte[]>(trajTopic, p2, (Long) (BASE + groups * 100L + 300_000L), "heartbeat".getBytes(), (byte[]) null));
+                prod.send(new ProducerRecord<byte[], byte[]>(trajTopic, p2, (Long) (base + groups * 100L + 300_000L), "heartbeat".getBytes(), (byte[]) null), check);
             prod.flush();
         }
+        if (failed.get() != null) throw new IllegalStateException("the synthetic input was not all written", failed.get());
     }
 
     static List<ConsumerRecord<byte[], byte[]>> readAll(String topic, int expected, Duration timeout) {

@@ -47,6 +47,21 @@ class StateSerdesTest {
     }
 
     @Test
+    void compareUtf8_isTheOrderOfTheUtf8Bytes_surrogatesIncluded() {
+        // ASCII, Latin-1, a BMP char below the surrogates, one above them (U+FF21), and a supplementary code point
+        // (U+1F600, a surrogate pair in UTF-16, where String.compareTo puts it before U+FF21 and UTF-8 after)
+        List<String> s = List.of("", "a", "ab", "b", "z\u00e9", "\u4e2d", "\uff21", "\ud83d\ude00", "\ud83d\ude00a", "\uffff");
+        for (String x : s) {
+            for (String y : s) {
+                int bytes = Integer.signum(Arrays.compareUnsigned(x.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                        y.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+                assertEquals(bytes, Integer.signum(StateSerdes.compareUtf8(x, y)), x + " vs " + y);
+            }
+        }
+        assertTrue("\ud83d\ude00".compareTo("\uff21") < 0 && StateSerdes.compareUtf8("\ud83d\ude00", "\uff21") > 0);
+    }
+
+    @Test
     void windowKeys_sortByWindowThenRoleThenGroup() {
         List<WindowKey> keys = List.of(new WindowKey(0, "thinker", "g1"), new WindowKey(0, "thinker", "g2"),
                 new WindowKey(0, "voter", "a"), new WindowKey(60_000, "thinker", "a"), new WindowKey(120_000, "", ""),
