@@ -106,7 +106,7 @@ public record CreditSettings(String applicationId, String trajectoriesTopic, Str
                 .longKey(HISTORY_MAX_WAIT_MS, 0L, 0L, "Wall-clock fallback (0 = 2 x stats.window.ms): when the stats have not advanced for this long, a held group is emitted with the history available and an input partition silent this long stops holding windows open; logged and counted.")
                 .longKey(DEDUP_RETENTION_MS, 0L, 0L, "Stream time an emitted group id is remembered to dead-letter late/duplicate records (0 = 2 x group.grace.ms).")
                 .integer(INPUT_PARTITIONS, 0, 0, 100_000, "Partitions of the input topics (0 = ask the broker at start-up).")
-                .longKey(PUNCTUATE_MS, 1_000L, 10L, "Wall-clock period of the grace-period check.")
+                .longKey(PUNCTUATE_MS, 0L, 0L, "Wall-clock period of the checks for what no record triggers: held groups whose statistics arrived leave (a finished input's last groups leave on it), the grace and idle fallbacks (0 = 1000 ms, or 100 ms for a replay; else >= 10).")
                 .integer(HTTP_PORT, 8088, 0, 65535, "Port of the HTTP statistics server (0 = disabled).")
                 .string(HTTP_BIND, "127.0.0.1", "Address the HTTP statistics server binds to.")
                 .choice(PROCESSING_GUARANTEE, "exactly_once_v2", "Kafka Streams processing guarantee.", "exactly_once_v2", "at_least_once")
@@ -118,12 +118,23 @@ public record CreditSettings(String applicationId, String trajectoriesTopic, Str
                 c.string(CommonKeys.TOPIC_COUNTERFACTUALS), output(c, CommonKeys.TOPIC_ADVANTAGES),
                 output(c, CommonKeys.TOPIC_ROLLOUT_STATS), output(c, CommonKeys.TOPIC_DLQ), parseMode(c.string(CREDIT_MODE)),
                 c.longValue(GROUP_GRACE_MS), c.decimal(ALPHA), c.decimal(ETA), c.decimal(HISTORY_DECAY),
-                c.longValue(HISTORY_WARMUP), c.bool(MASK_TRUNCATED), c.longValue(PUNCTUATE_MS), c.integer(HTTP_PORT), c.string(HTTP_BIND), new Stats(c.longValue(STATS_WINDOW_MS),
+                c.longValue(HISTORY_WARMUP), c.bool(MASK_TRUNCATED), punctuateMs(c), c.integer(HTTP_PORT), c.string(HTTP_BIND), new Stats(c.longValue(STATS_WINDOW_MS),
                 c.longValue(STATS_GRACE_MS), c.string(HISTORY), c.integer(HISTORY_WINDOWS), c.integer(HISTORY_BATCH_GROUPS),
                 c.longValue(HISTORY_MAX_WAIT_MS) > 0 ? c.longValue(HISTORY_MAX_WAIT_MS) : 2 * c.longValue(STATS_WINDOW_MS),
                 c.longValue(DEDUP_RETENTION_MS) > 0 ? c.longValue(DEDUP_RETENTION_MS) : 2 * c.longValue(GROUP_GRACE_MS),
                 c.integer(INPUT_PARTITIONS)), ValueDomains.from(c),
                 c.string(RELEASE).equals("on-complete") ? Release.ON_COMPLETE : Release.WINDOW);
+    }
+
+    /**
+     * punctuate.ms as set, or by default 1000 ms live and 100 ms for a replay: a replay's input ends, and its last
+     * windows' groups then leave on this check rather than on a record (a second at 1000 ms, a tenth of a 10 s replay).
+     */
+    static long punctuateMs(Config c) {
+        long ms = c.longValue(PUNCTUATE_MS);
+        if (ms == 0) return c.bool(REPLAY) ? 100 : 1000;
+        if (ms < 10) throw new ConfigException(PUNCTUATE_MS + ": expected 0 (the default: 1000 ms, or 100 ms for a replay) or at least 10 ms, got " + ms);
+        return ms;
     }
 
     /**

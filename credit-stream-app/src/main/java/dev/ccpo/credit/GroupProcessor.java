@@ -40,6 +40,11 @@ final class GroupProcessor implements Processor<byte[], byte[], String, CreditOu
     private final GroupRelease release;  // complete groups: signals to the stats task, release queue, advantages
     private int partition;
     private long lastStreamTime = Long.MIN_VALUE;
+    /**
+     * Period of the stream-time checks (grace, dedup retention: minutes by default). Not punctuate.ms: a replay runs
+     * through minutes of stream time per second, and each check scans the open groups.
+     */
+    static final Duration STREAM_TICK = Duration.ofSeconds(1);
 
     GroupProcessor(CreditSettings s, AvroSerde<Trajectory> trajSerde, AvroSerde<CounterfactualOutcome> cfSerde,
                    CreditCounters counters) {
@@ -62,7 +67,7 @@ final class GroupProcessor implements Processor<byte[], byte[], String, CreditOu
         release.init(context);
         partition = context.taskId().partition();
         context.schedule(Duration.ofMillis(s.punctuateMs()), PunctuationType.WALL_CLOCK_TIME, this::wallTick);
-        context.schedule(Duration.ofMillis(s.punctuateMs()), PunctuationType.STREAM_TIME, now -> streamTick());
+        context.schedule(STREAM_TICK, PunctuationType.STREAM_TIME, now -> streamTick());
     }
 
     /** Stream time: expire incomplete groups past group.grace.ms and forget emitted ids past dedup.retention.ms. */

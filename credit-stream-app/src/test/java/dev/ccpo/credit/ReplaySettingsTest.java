@@ -54,6 +54,15 @@ class ReplaySettingsTest {
     }
 
     @Test
+    void aReplayChecksForReleasableGroupsTenTimesASecond_otherwiseEverySecond_orAsSet() {
+        assertEquals(1000, settings(Map.of()).punctuateMs());
+        assertEquals(100, settings(Map.of("replay", "true", "application.id", "r1")).punctuateMs());
+        assertEquals(250, settings(Map.of("replay", "true", "application.id", "r1", "punctuate.ms", "250")).punctuateMs());
+        ConfigException e = assertThrows(ConfigException.class, () -> settings(Map.of("punctuate.ms", "5")));
+        assertTrue(e.getMessage().startsWith("punctuate.ms: expected 0"), e.getMessage());
+    }
+
+    @Test
     void internalTopicsCreatedUpFrontTakeStreamsReplicationFactor_andNameTheKeyWhenItIsNotOne() {
         assertEquals(java.util.Optional.empty(), CreditStreamApp.replicationFactor(Config.of(CreditSettings.spec(), Map.of())));
         assertEquals(java.util.Optional.empty(), CreditStreamApp.replicationFactor(
