@@ -11,11 +11,21 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
+import dev.ccpo.config.Config;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.state.Stores;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -27,7 +37,10 @@ import java.util.concurrent.CompletableFuture;
  *       (read_committed) with plain clients, timed from the first send to the last record read;</li>
  *   <li>credit: the app as a replay ({@code --replay=true}, its defaults) from the earliest offsets
  *       (exactly_once_v2, default windows), timed from its start to the last advantage read (read_committed),
- *       app start-up included.</li>
+ *       app start-up included;</li>
+ *   <li>ceilings (between the two): a stateless Kafka Streams app with the replay's settings copying the input
+ *       records to a fresh topic, and the same with each record put into a changelogged store and deleted later (as
+ *       the group buffer does), timed the same way: what any Streams app that buffers records can reach here.</li>
  * </ol>
  * On the way it prints the app's counters every 2 s ({@code -Dbench.progress.ms} to change), the CPU time of this
  * process and of the broker over the app's run, and per stream thread its commits, polls and time blocked in the
@@ -46,6 +59,8 @@ public final class CreditBenchmark {
             CreditStreamAppIT.produceSyntheticGroups(cluster, serdes, "ccpo.trajectories", "ccpo.counterfactuals", groups, g, 42);
             double raw = rawLoopback(cluster, List.of("ccpo.trajectories", "ccpo.counterfactuals"));
             int expected = groups * g * 2;
+            double copy = streamsCopy(cluster, List.of("ccpo.trajectories", "ccpo.counterfactuals"), expected, false);
+            double copyBuffered = streamsCopy(cluster, List.of("ccpo.trajectories", "ccpo.counterfactuals"), expected, true);
             long t0 = System.nanoTime();
             double cpu0 = cpuSeconds(ProcessHandle.current()), brokerCpu0 = childrenCpuSeconds();
             Map<String, Double> threads0 = threadCpu(ProcessHandle.current());
@@ -96,6 +111,8 @@ public final class CreditBenchmark {
                 printCpuBy("broker", brokerThreads0, threadCpu(ProcessHandle.current().children().findFirst().orElseThrow()));
                 if (got != expected) throw new IllegalStateException("read " + got + " advantages, expected " + expected);
             }
+            System.out.printf("ceilings: streams copy records/s %.0f (ratio %.3f), with a buffer %.0f (ratio %.3f); the credit app "
+                    + "reaches %.2f and %.2f of them%n", copy, copy / raw, copyBuffered, copyBuffered / raw, adv / copy, adv / copyBuffered);
             System.out.printf("advantages/s %.0f raw records/s %.0f ratio %.3f%n", adv, raw, adv / raw);
         }
     }
@@ -155,6 +172,61 @@ public final class CreditBenchmark {
     /** CPU seconds of this process's children: the broker (the schema registry runs in this process). */
     static double childrenCpuSeconds() {
         return ProcessHandle.current().children().mapToDouble(CreditBenchmark::cpuSeconds).sum();
+    }
+
+    /**
+     * Ceilings of Kafka Streams apps here with the replay's settings (exactly_once_v2, the replay's threads, commits
+     * and producer settings), timed as the credit app is (from its start to the last record read, read_committed):
+     * a stateless copy of the input records to a fresh topic; with {@code buffered}, each record is also put into a
+     * changelogged in-memory store and deleted 16 records later, as the credit app's group buffer does (a record
+     * waits in it for its group). The credit app does that and more per record: its other state, the statistics,
+     * Avro both ways.
+     */
+    static double streamsCopy(LocalCluster cluster, List<String> topics, int expected, boolean buffered) throws Exception {
+        String id = buffered ? "ccpo-bench-copy-buffered" : "ccpo-bench-copy";
+        Config cfg = cluster.config(CreditSettings.spec(), "--replay=true", "--application.id=" + id);
+        Properties p = CreditStreamApp.streamsProperties(cfg, CreditSettings.from(cfg));
+        p.put(StreamsConfig.STATE_DIR_CONFIG, java.nio.file.Files.createTempDirectory(id).toString());
+        String out = "bench." + id;
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(cluster.kafkaProps(), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            cluster.createTopic(out, c.partitionsFor(topics.get(0)).size(), Map.of());
+        }
+        StreamsBuilder b = new StreamsBuilder();
+        var in = b.stream(topics, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
+                .filter((k, v) -> v != null);  // not the heartbeats: as many records as advantages
+        if (buffered) {
+            b.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore("buffer"), Serdes.Long(), Serdes.ByteArray()));
+            in = in.process(() -> new org.apache.kafka.streams.processor.api.Processor<byte[], byte[], byte[], byte[]>() {
+                private org.apache.kafka.streams.processor.api.ProcessorContext<byte[], byte[]> ctx;
+                private org.apache.kafka.streams.state.KeyValueStore<Long, byte[]> store;
+                private long n;
+
+                @Override
+                public void init(org.apache.kafka.streams.processor.api.ProcessorContext<byte[], byte[]> context) {
+                    ctx = context;
+                    store = context.getStateStore("buffer");
+                }
+
+                @Override
+                public void process(org.apache.kafka.streams.processor.api.Record<byte[], byte[]> r) {
+                    store.put(n, r.value());
+                    if (n >= 16) store.put(n - 16, null);
+                    n++;
+                    ctx.forward(r);
+                }
+            }, "buffer");
+        }
+        in.to(out, Produced.with(Serdes.ByteArray(), Serdes.ByteArray()));
+        long t0 = System.nanoTime();
+        try (KafkaStreams ks = new KafkaStreams(b.build(), p)) {
+            ks.start();
+            int got = CreditStreamAppIT.readAll(out, expected, Duration.ofMinutes(5)).size();
+            double s = (System.nanoTime() - t0) / 1e9;
+            System.out.printf("streams copy%s: %d records in %.2f s (incl. start-up) = %.0f records/s%n",
+                    buffered ? " + buffer" : "", got, s, got / s);
+            if (got != expected) throw new IllegalStateException("copied " + got + " records, expected " + expected);
+            return got / s;
+        }
     }
 
     /** Copies the input's records (bytes, keys, partitions) to a fresh topic while a plain consumer reads them back. */
