@@ -29,6 +29,11 @@ import java.time.Duration;
  */
 final class GroupProcessor implements Processor<byte[], byte[], String, CreditOutput> {
     private static final Logger log = LoggerFactory.getLogger(GroupProcessor.class);
+    /**
+     * Period of the stream-time checks (grace, dedup retention: minutes by default). Not punctuate.ms: a replay runs
+     * through minutes of stream time per second, and each check scans the open groups.
+     */
+    static final Duration STREAM_TICK = Duration.ofSeconds(1);
     private final CreditSettings s;
     private final AvroSerde<Trajectory> trajSerde;
     private final AvroSerde<CounterfactualOutcome> cfSerde;
@@ -40,11 +45,6 @@ final class GroupProcessor implements Processor<byte[], byte[], String, CreditOu
     private final GroupRelease release;  // complete groups: signals to the stats task, release queue, advantages
     private int partition;
     private long lastStreamTime = Long.MIN_VALUE;
-    /**
-     * Period of the stream-time checks (grace, dedup retention: minutes by default). Not punctuate.ms: a replay runs
-     * through minutes of stream time per second, and each check scans the open groups.
-     */
-    static final Duration STREAM_TICK = Duration.ofSeconds(1);
 
     GroupProcessor(CreditSettings s, AvroSerde<Trajectory> trajSerde, AvroSerde<CounterfactualOutcome> cfSerde,
                    CreditCounters counters) {

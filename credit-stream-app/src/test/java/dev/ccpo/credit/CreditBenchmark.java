@@ -1,5 +1,6 @@
 package dev.ccpo.credit;
 
+import dev.ccpo.config.Config;
 import dev.ccpo.infra.LocalCluster;
 import dev.ccpo.serde.HttpSchemaRegistryClient;
 import dev.ccpo.serde.RecordSerdes;
@@ -10,14 +11,16 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-
-import dev.ccpo.config.Config;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 
 import java.time.Duration;
@@ -196,19 +199,19 @@ public final class CreditBenchmark {
                 .filter((k, v) -> v != null);  // not the heartbeats: as many records as advantages
         if (buffered) {
             b.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore("buffer"), Serdes.Long(), Serdes.ByteArray()));
-            in = in.process(() -> new org.apache.kafka.streams.processor.api.Processor<byte[], byte[], byte[], byte[]>() {
-                private org.apache.kafka.streams.processor.api.ProcessorContext<byte[], byte[]> ctx;
-                private org.apache.kafka.streams.state.KeyValueStore<Long, byte[]> store;
+            in = in.process(() -> new Processor<byte[], byte[], byte[], byte[]>() {
+                private ProcessorContext<byte[], byte[]> ctx;
+                private KeyValueStore<Long, byte[]> store;
                 private long n;
 
                 @Override
-                public void init(org.apache.kafka.streams.processor.api.ProcessorContext<byte[], byte[]> context) {
+                public void init(ProcessorContext<byte[], byte[]> context) {
                     ctx = context;
                     store = context.getStateStore("buffer");
                 }
 
                 @Override
-                public void process(org.apache.kafka.streams.processor.api.Record<byte[], byte[]> r) {
+                public void process(Record<byte[], byte[]> r) {
                     store.put(n, r.value());
                     if (n >= 16) store.put(n - 16, null);
                     n++;
