@@ -42,6 +42,9 @@ public record CreditSettings(String applicationId, String trajectoriesTopic, Str
         }
 
         public long windowStart(long eventTimeMs) { return Math.floorDiv(eventTimeMs, windowMs) * windowMs; }
+
+        /** The end of the last window a watermark lets close (its end + graceMs passed): windows close through it. */
+        public long closableThrough(long watermarkMs) { return windowStart(watermarkMs - graceMs); }
     }
 
     public CreditSettings withStats(Stats st) {

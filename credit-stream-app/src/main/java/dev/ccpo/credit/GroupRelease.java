@@ -76,13 +76,8 @@ final class GroupRelease {
     private void toStats(String key, StatsMessage m, long timestamp) {
         long before = lastSentWm;
         lastSentWm = Math.max(lastSentWm, m.watermarkMs());
-        if (before != Long.MIN_VALUE && closable(lastSentWm) > closable(before)) ctx.commit();
+        if (before != Long.MIN_VALUE && s.stats().closableThrough(lastSentWm) > s.stats().closableThrough(before)) ctx.commit();
         ctx.forward(new Record<>(key, new CreditOutput.Signals(m), timestamp));
-    }
-
-    /** The end of the last window a watermark lets close (window end + grace passed). */
-    private long closable(long watermarkMs) {
-        return s.stats().windowStart(watermarkMs - s.stats().graceMs());
     }
 
     /**

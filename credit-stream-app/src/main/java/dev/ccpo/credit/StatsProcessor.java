@@ -111,7 +111,7 @@ final class StatsProcessor implements Processor<String, byte[], String, RolloutS
      */
     long countingWindow(StatsMessage m) {
         long ws = st.windowStart(m.eventTimeMs());
-        return ws + st.windowMs() + st.graceMs() <= m.watermarkMs() ? st.windowStart(m.watermarkMs() - st.graceMs()) : ws;
+        return ws + st.windowMs() + st.graceMs() <= m.watermarkMs() ? st.closableThrough(m.watermarkMs()) : ws;
     }
 
     private void addSignals(StatsMessage m) {
@@ -168,7 +168,7 @@ final class StatsProcessor implements Processor<String, byte[], String, RolloutS
             if (!idle) min = Math.min(min, wm[p]);
         }
         if (min == Long.MIN_VALUE || min == Long.MAX_VALUE) return;
-        long closeTo = Math.floorDiv(min - st.graceMs(), st.windowMs()) * st.windowMs();
+        long closeTo = st.closableThrough(min);
         long closed = closedThrough();
         if (closeTo < 0 || closeTo <= closed) return;
         if (min != strictMin) {

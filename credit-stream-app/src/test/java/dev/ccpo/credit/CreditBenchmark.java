@@ -141,8 +141,7 @@ public final class CreditBenchmark {
                 try {
                     String stat = java.nio.file.Files.readString(t.resolve("stat"));
                     String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("[0-9]+", "#");
-                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                    by.merge(name, (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0, Double::sum);
+                    by.merge(name, statCpuSeconds(stat), Double::sum);
                 } catch (java.io.IOException | RuntimeException e) {
                     // a thread that ended meanwhile
                 }
@@ -164,12 +163,16 @@ public final class CreditBenchmark {
     /** User + system CPU seconds of a process, from /proc (Linux; NaN elsewhere). */
     static double cpuSeconds(ProcessHandle p) {
         try {
-            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + p.pid() + "/stat"));
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;  // utime, stime in clock ticks (USER_HZ 100)
+            return statCpuSeconds(java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + p.pid() + "/stat")));
         } catch (java.io.IOException | RuntimeException e) {
             return Double.NaN;
         }
+    }
+
+    /** User + system CPU seconds from a /proc stat line (a process's or a thread's). */
+    private static double statCpuSeconds(String stat) {
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;  // utime, stime in clock ticks (USER_HZ 100)
     }
 
     /** CPU seconds of this process's children: the broker (the schema registry runs in this process). */
